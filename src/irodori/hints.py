@@ -1,0 +1,325 @@
+"""Colour hints: points and strokes, their JSON and PNG codecs, and rasterizing.
+
+One type serves every method, the studio, the files and the simulator. A hint
+is a :class:`Point` or a :class:`Stroke` with a colour ``(r, g, b)`` or
+``None`` for ``transparent`` (leave that area unfilled). Coordinates are
+pixels of the line-art image, origin top-left, x to the right, y down.
+
+JSON (version 1)::
+
+    {"version": 1,
+     "hints": [
+      {"type": "point", "x": 120.5, "y": 80, "color": "#ff8800", "radius": 4},
+      {"type": "stroke", "points": [[10, 10], [40, 12]], "color": "#00aaff", "width": 6},
+      {"type": "point", "x": 5, "y": 5, "color": "transparent", "radius": 3}]}
+
+PNG hint layer: RGBA, any pixel with alpha > 0 is a hint of its RGB colour
+(as in PaintsChainer); each connected blob of one colour becomes one stroke
+or point. The PNG codec cannot express ``transparent``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Union
+
+import cv2
+import numpy as np
+
+from .color import RGB, parse_hex, to_hex
+from .errors import IrodoriError
+
+TRANSPARENT = "transparent"
+HINTS_VERSION = 1
+DEFAULT_POINT_RADIUS = 3.0
+DEFAULT_STROKE_WIDTH = 4.0
+MAX_HINTS = 100_000
+
+
+def _color_from_json(value: Any) -> RGB | None:
+    if value == TRANSPARENT:
+        return None
+    return parse_hex(value)
+
+
+def _color_to_json(color: RGB | None) -> str:
+    return TRANSPARENT if color is None else to_hex(color)
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise IrodoriError(f"bad {what}: expected a finite number, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Point:
+    """A dot of colour: centre ``(x, y)`` in pixels, ``radius`` in pixels.
+
+    ``color`` is ``(r, g, b)`` ints in ``[0, 255]``, or None for transparent.
+    """
+
+    x: float
+    y: float
+    color: RGB | None
+    radius: float = DEFAULT_POINT_RADIUS
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """A polyline of colour: ``points`` ``((x, y), ...)`` in pixels, ``width`` in pixels.
+
+    ``color`` is ``(r, g, b)`` ints in ``[0, 255]``, or None for transparent.
+    """
+
+    points: tuple[tuple[float, float], ...]
+    color: RGB | None
+    width: float = DEFAULT_STROKE_WIDTH
+
+
+Hint = Union[Point, Stroke]
+
+
+@dataclass(frozen=True)
+class Hints:
+    """An ordered collection of hints; later hints paint over earlier ones."""
+
+    items: tuple[Hint, ...] = field(default_factory=tuple)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Hint]:
+        return iter(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    # ------------------------------------------------------------------ JSON
+    @classmethod
+    def from_dict(cls, data: Any) -> "Hints":
+        """Build hints from the parsed JSON object (see module docstring)."""
+        if not isinstance(data, dict):
+            raise IrodoriError(f"bad hints: expected a JSON object with 'hints', got {type(data).__name__}")
+        version = data.get("version", HINTS_VERSION)
+        if version != HINTS_VERSION:
+            raise IrodoriError(f"bad hints: unsupported version {version!r}, expected {HINTS_VERSION}")
+        raw = data.get("hints")
+        if not isinstance(raw, list):
+            raise IrodoriError("bad hints: expected a list under 'hints'")
+        if len(raw) > MAX_HINTS:
+            raise IrodoriError(f"bad hints: {len(raw)} hints, at most {MAX_HINTS} allowed")
+        return cls(tuple(_hint_from_dict(h, i) for i, h in enumerate(raw)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for these hints (see module docstring)."""
+        out = []
+        for h in self.items:
+            if isinstance(h, Point):
+                out.append({"type": "point", "x": h.x, "y": h.y,
+                            "color": _color_to_json(h.color), "radius": h.radius})
+            else:
+                out.append({"type": "stroke", "points": [list(p) for p in h.points],
+                            "color": _color_to_json(h.color), "width": h.width})
+        return {"version": HINTS_VERSION, "hints": out}
+
+    @classmethod
+    def from_json_text(cls, text: str) -> "Hints":
+        """Parse hints from JSON text; malformed JSON raises IrodoriError."""
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise IrodoriError(f"bad hints JSON: {e.msg} at line {e.lineno} column {e.colno}"
+                               if isinstance(e, json.JSONDecodeError) else f"bad hints JSON: {e}") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike[str]) -> "Hints":
+        """Read hints from a JSON file (see module docstring)."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise IrodoriError(f"hints file not found: {path}") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise IrodoriError(f"cannot read hints file {path}: {e}") from None
+        return cls.from_json_text(text)
+
+    def to_json_text(self) -> str:
+        """These hints as JSON text."""
+        return json.dumps(self.to_dict(), indent=1)
+
+    def to_json(self, path: str | os.PathLike[str], overwrite: bool = False) -> Path:
+        """Write these hints to a JSON file atomically; returns the path."""
+        from .io import write_bytes_atomic
+
+        return write_bytes_atomic(path, self.to_json_text().encode("utf-8"), overwrite=overwrite)
+
+    # ------------------------------------------------------------------- PNG
+    @classmethod
+    def from_rgba(cls, layer: np.ndarray) -> "Hints":
+        """Hints from an ``(H, W, 4) uint8`` RGBA hint layer (alpha > 0 marks a hint).
+
+        Each 8-connected blob of one colour becomes a stroke through its
+        skeleton-free extent: a point when the blob is round and small, else a
+        stroke along its principal axis with the blob's thickness as width.
+        Rasterizing the result covers the blob's pixels with its colour.
+        """
+        if layer.ndim != 3 or layer.shape[2] != 4:
+            raise IrodoriError(f"hint layer must be RGBA (H, W, 4), got shape {layer.shape}")
+        mask = layer[..., 3] > 0
+        items: list[Hint] = []
+        if not mask.any():
+            return cls(())
+        packed = (layer[..., 0].astype(np.int32) << 16) | (layer[..., 1].astype(np.int32) << 8) | layer[..., 2]
+        for value in np.unique(packed[mask]):
+            colour = ((int(value) >> 16) & 255, (int(value) >> 8) & 255, int(value) & 255)
+            blob_mask = (mask & (packed == value)).astype(np.uint8)
+            n, labels = cv2.connectedComponents(blob_mask, connectivity=8)
+            for k in range(1, n):
+                ys, xs = np.nonzero(labels == k)
+                items.extend(_blob_to_hints(xs, ys, colour))
+        return cls(tuple(items))
+
+    @classmethod
+    def from_png(cls, path: str | os.PathLike[str]) -> "Hints":
+        """Read hints from a PNG hint layer (RGBA; alpha > 0 marks a hint)."""
+        from .io import read_rgba
+
+        return cls.from_rgba(read_rgba(path))
+
+    def to_rgba(self, shape: tuple[int, int]) -> np.ndarray:
+        """Draw these hints as an ``(H, W, 4) uint8`` RGBA layer (transparent hints skipped)."""
+        colors, mask, _ = self.rasterize(shape)
+        out = np.zeros((*shape, 4), np.uint8)
+        out[..., :3] = colors
+        out[..., 3] = np.where(mask, 255, 0)
+        return out
+
+    # -------------------------------------------------------------- geometry
+    def validate(self, shape: tuple[int, int]) -> None:
+        """Raise IrodoriError if any hint lies outside an image of ``shape (H, W)``."""
+        h, w = shape
+        for i, hint in enumerate(self.items):
+            pts = [(hint.x, hint.y)] if isinstance(hint, Point) else list(hint.points)
+            for x, y in pts:
+                if not (0 <= x <= w and 0 <= y <= h):
+                    raise IrodoriError(
+                        f"hint {i} at ({x:g}, {y:g}) lies outside the {w}x{h} image")
+
+    def rasterize(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Paint the hints onto a blank canvas of ``shape (H, W)``.
+
+        Returns ``(colors, mask, transparent)``: ``colors (H, W, 3) uint8``
+        (black where no hint), ``mask (H, W) bool`` where a coloured hint lies
+        and ``transparent (H, W) bool`` where a transparent hint lies. Later
+        hints paint over earlier ones.
+        """
+        labels, palette = self.label_map(shape)
+        colors = np.zeros((*shape, 3), np.uint8)
+        mask = np.zeros(shape, bool)
+        transparent = np.zeros(shape, bool)
+        for k, col in enumerate(palette):
+            sel = labels == k + 1
+            if col is None:
+                transparent |= sel
+            else:
+                colors[sel] = col
+                mask |= sel
+        return colors, mask, transparent
+
+    def label_map(self, shape: tuple[int, int]) -> tuple[np.ndarray, list[RGB | None]]:
+        """Rasterize to labels: ``(labels (H, W) int32, palette)``.
+
+        ``labels`` is 0 where no hint lies and ``k + 1`` where the hint colour
+        ``palette[k]`` lies (``None`` = transparent). Hints of the same colour
+        share a label; later hints paint over earlier ones.
+        """
+        labels = np.zeros(shape, np.int32)
+        palette: list[RGB | None] = []
+        index: dict[RGB | None, int] = {}
+        for hint in self.items:
+            if hint.color not in index:
+                index[hint.color] = len(palette) + 1
+                palette.append(hint.color)
+            _draw(labels, hint, index[hint.color])
+        return labels, palette
+
+
+def _hint_from_dict(h: Any, i: int) -> Hint:
+    if not isinstance(h, dict):
+        raise IrodoriError(f"bad hint {i}: expected an object, got {type(h).__name__}")
+    kind = h.get("type")
+    color = _color_from_json(h.get("color"))
+    if kind == "point":
+        radius = _number(h.get("radius", DEFAULT_POINT_RADIUS), f"radius of hint {i}")
+        if radius <= 0:
+            raise IrodoriError(f"bad hint {i}: radius must be > 0, got {radius:g}")
+        return Point(_number(h.get("x"), f"x of hint {i}"), _number(h.get("y"), f"y of hint {i}"),
+                     color, radius)
+    if kind == "stroke":
+        pts = h.get("points")
+        if not isinstance(pts, list) or not pts:
+            raise IrodoriError(f"bad hint {i}: a stroke needs a non-empty list of [x, y] points")
+        parsed = []
+        for p in pts:
+            if not isinstance(p, (list, tuple)) or len(p) != 2:
+                raise IrodoriError(f"bad hint {i}: stroke points must be [x, y] pairs, got {p!r}")
+            parsed.append((_number(p[0], f"x in hint {i}"), _number(p[1], f"y in hint {i}")))
+        width = _number(h.get("width", DEFAULT_STROKE_WIDTH), f"width of hint {i}")
+        if width <= 0:
+            raise IrodoriError(f"bad hint {i}: width must be > 0, got {width:g}")
+        return Stroke(tuple(parsed), color, width)
+    raise IrodoriError(f"bad hint {i}: unknown type {kind!r}, expected 'point' or 'stroke'")
+
+
+_SUB = 4  # fixed-point bits for cv2 drawing, so fractional coordinates are honoured
+
+
+def _draw(labels: np.ndarray, hint: Hint, value: int) -> None:
+    scale = 1 << _SUB
+    if isinstance(hint, Point):
+        centre = (int(round(hint.x * scale)), int(round(hint.y * scale)))
+        cv2.circle(labels, centre, max(int(round(hint.radius * scale)), 1), value, -1,
+                   lineType=cv2.LINE_8, shift=_SUB)
+        _ensure_centre(labels, hint.x, hint.y, value)
+        return
+    pts = np.array([[round(x * scale), round(y * scale)] for x, y in hint.points], np.int32)
+    thickness = max(int(round(hint.width)), 1)
+    if len(pts) == 1:
+        cv2.circle(labels, tuple(int(v) for v in pts[0]), max(int(round(hint.width / 2 * scale)), 1),
+                   value, -1, lineType=cv2.LINE_8, shift=_SUB)
+    else:
+        cv2.polylines(labels, [pts], False, value, thickness, lineType=cv2.LINE_8, shift=_SUB)
+    for x, y in hint.points:
+        _ensure_centre(labels, x, y, value)
+
+
+def _ensure_centre(labels: np.ndarray, x: float, y: float, value: int) -> None:
+    """A tiny hint must still mark at least its own pixel."""
+    h, w = labels.shape
+    xi, yi = min(max(int(round(x)), 0), w - 1), min(max(int(round(y)), 0), h - 1)
+    labels[yi, xi] = value
+
+
+def _blob_to_hints(xs: np.ndarray, ys: np.ndarray, colour: RGB) -> list[Hint]:
+    """Represent one blob of hint pixels exactly: one point per pixel run.
+
+    Runs along rows become short horizontal strokes of width 1, so the
+    rasterized hints cover exactly the painted pixels.
+    """
+    out: list[Hint] = []
+    if len(xs) == 1:
+        return [Point(float(xs[0]), float(ys[0]), colour, 0.5)]
+    order = np.lexsort((xs, ys))
+    xs, ys = xs[order], ys[order]
+    start = 0
+    for i in range(1, len(xs) + 1):
+        if i == len(xs) or ys[i] != ys[start] or xs[i] != xs[i - 1] + 1:
+            x0, x1, y = float(xs[start]), float(xs[i - 1]), float(ys[start])
+            out.append(Point(x0, y, colour, 0.5) if x0 == x1 else Stroke(((x0, y), (x1, y)), colour, 1.0))
+            start = i
+    return out
