@@ -54,19 +54,22 @@ def open_image(src: Source, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
         if p.stat().st_size == 0:
             raise IrodoriError(f"empty file (0 bytes): {name}")
         try:
-            data = p.read_bytes()
+            with open(p, "rb") as f:
+                return _decode(f, name, max_pixels)
         except OSError as e:
             raise IrodoriError(f"cannot read {name}: {e.strerror or e}") from None
-    elif isinstance(src, bytes):
-        data = src
-    else:
-        data = src.read()
+    data = src if isinstance(src, bytes) else src.read()
     if not data:
         raise IrodoriError(f"empty file (0 bytes): {name}")
+    return _decode(_stdio.BytesIO(data), name, max_pixels)
+
+
+def _decode(f: BinaryIO, name: str, max_pixels: int) -> Image.Image:
+    """Read the header, check the size, then decode (Pillow reads lazily from ``f``)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            im = Image.open(_stdio.BytesIO(data))
+            im = Image.open(f)
             w, h = im.size
             if w <= 0 or h <= 0:
                 raise IrodoriError(f"image {name} has no pixels ({w}x{h})")
@@ -80,13 +83,29 @@ def open_image(src: Source, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
         raise
     except UnidentifiedImageError:
         raise IrodoriError(f"not a readable image: {name}") from None
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as e:
-        raise IrodoriError(f"corrupt or unsupported image {name}: {e}") from None
+    except MemoryError:
+        raise IrodoriError(f"not enough memory to decode {name}") from None
+    except Exception as e:  # noqa: BLE001
+        # Decoders raise many types on hostile or truncated files (OSError,
+        # SyntaxError, struct.error, IndexError...): all mean "bad file".
+        raise IrodoriError(f"corrupt or unsupported image {name}: {_short(e)}") from None
     return im
+
+
+def _short(e: BaseException) -> str:
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _to_float_channels(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     """Decoded image -> ``(gray_or_rgb float32 [0, 1], alpha float32 [0, 1] or None)``."""
+    try:
+        return _channels(im)
+    except (ValueError, OSError, TypeError) as e:
+        raise IrodoriError(f"unsupported image mode {im.mode!r}: {_short(e)}") from None
+
+
+def _channels(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         arr = np.asarray(im).astype(np.float64)
@@ -142,43 +161,81 @@ def read_rgba(src: Source, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
 
 
-def _check_target(path: Path, overwrite: bool) -> None:
-    if path.exists() and not overwrite:
-        raise IrodoriError(f"{path} exists; pass --overwrite to replace it")
-    if not path.parent.exists():
-        raise IrodoriError(f"output directory does not exist: {path.parent}")
-    if path.is_dir():
-        raise IrodoriError(f"output path is a directory: {path}")
+def check_output(path: str | os.PathLike[str], overwrite: bool = False,
+                 suffixes: tuple[str, ...] | None = None) -> Path:
+    """Check that ``path`` can be written, before any work is done; returns it as a Path.
+
+    Raises IrodoriError when the path is a directory, its directory is
+    missing, it exists and ``overwrite`` is false, or (when ``suffixes`` is
+    given) its suffix is not one of them.
+    """
+    target = Path(path)
+    if suffixes is not None and target.suffix.lower() not in suffixes:
+        raise IrodoriError(f"{target}: expected a file ending in {' or '.join(suffixes)}, "
+                           f"got {target.suffix or 'no suffix'!r}")
+    if target.is_dir():
+        raise IrodoriError(f"output path is a directory: {target}")
+    if not target.parent.is_dir():
+        raise IrodoriError(f"output directory does not exist: {target.parent}")
+    if (target.exists() or target.is_symlink()) and not overwrite:
+        raise IrodoriError(f"{target} exists; pass --overwrite to replace it")
+    return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, overwrite: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically (temporary file, fsync, rename); returns the path.
 
     Refuses to replace an existing file unless ``overwrite``; refuses a
-    missing parent directory. Nothing is left behind on failure.
+    missing parent directory. Readers see either the old file or the whole
+    new one, never a partial write; nothing is left behind on failure.
+    Without ``overwrite`` the file is put in place with a hard link, which
+    fails if another writer created the target in the meantime.
     """
-    target = Path(path)
-    _check_target(target, overwrite)
+    target = check_output(path, overwrite)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if not overwrite and target.exists():
-            raise IrodoriError(f"{target} exists; pass --overwrite to replace it")
-        os.replace(tmp, target)
-    except BaseException:
+        # mkstemp makes 0600 files; an output should get the usual permissions.
+        os.chmod(tmp, 0o666 & ~_umask())
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                raise IrodoriError(f"{target} exists; pass --overwrite to replace it") from None
+            except OSError:
+                # Filesystems without hard links: check, then rename.
+                if target.exists():
+                    raise IrodoriError(f"{target} exists; pass --overwrite to replace it") from None
+                os.replace(tmp, target)
+    except OSError as e:
+        raise IrodoriError(f"cannot write {target}: {e.strerror or e}") from None
+    finally:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-        raise
     return target
 
 
-def encode_png(array: np.ndarray) -> bytes:
-    """Encode ``(H, W) uint8`` gray, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA as PNG bytes."""
+_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
+            ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
+#: Suffixes :func:`write_image` can write; those in ALPHA_SUFFIXES keep an alpha channel.
+WRITE_SUFFIXES = tuple(_FORMATS)
+ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff")
+
+
+def _pil_image(array: np.ndarray) -> Image.Image:
     arr = np.ascontiguousarray(array)
     if arr.dtype != np.uint8:
         raise IrodoriError(f"expected a uint8 image, got {arr.dtype}")
@@ -186,11 +243,44 @@ def encode_png(array: np.ndarray) -> bytes:
     mode = modes.get(arr.ndim if arr.ndim == 2 else arr.shape[2] if arr.ndim == 3 else -1)
     if mode is None:
         raise IrodoriError(f"expected an (H, W), (H, W, 3) or (H, W, 4) image, got {arr.shape}")
+    return Image.fromarray(arr, mode=mode)
+
+
+def encode_image(array: np.ndarray, suffix: str = ".png") -> bytes:
+    """Encode ``(H, W) uint8`` gray, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA in the format of ``suffix``.
+
+    PNG, WebP and TIFF are lossless (WebP) or exact and keep alpha; JPEG
+    (quality 95) and BMP drop alpha by composing on white.
+    """
+    fmt = _FORMATS.get(suffix.lower())
+    if fmt is None:
+        raise IrodoriError(f"cannot write {suffix!r} images; use one of {', '.join(WRITE_SUFFIXES)}")
+    im = _pil_image(array)
+    if im.mode == "RGBA" and suffix.lower() not in ALPHA_SUFFIXES:
+        paper = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(paper, im).convert("RGB")
     buf = _stdio.BytesIO()
-    Image.fromarray(arr, mode=mode).save(buf, format="PNG")
+    if fmt == "JPEG":
+        im.save(buf, format=fmt, quality=95)
+    elif fmt == "WEBP":
+        im.save(buf, format=fmt, lossless=True)
+    elif fmt == "TIFF":
+        im.save(buf, format=fmt, compression="tiff_adobe_deflate")
+    else:
+        im.save(buf, format=fmt)
     return buf.getvalue()
+
+
+def encode_png(array: np.ndarray) -> bytes:
+    """Encode ``(H, W) uint8`` gray, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA as PNG bytes."""
+    return encode_image(array, ".png")
 
 
 def write_png(path: str | os.PathLike[str], array: np.ndarray, overwrite: bool = False) -> Path:
     """Write a uint8 gray/RGB/RGBA array as PNG, atomically; returns the path."""
     return write_bytes_atomic(path, encode_png(array), overwrite=overwrite)
+
+
+def write_image(path: str | os.PathLike[str], array: np.ndarray, overwrite: bool = False) -> Path:
+    """Write a uint8 gray/RGB/RGBA array in the format its suffix names, atomically; returns the path."""
+    return write_bytes_atomic(path, encode_image(array, Path(path).suffix), overwrite=overwrite)
