@@ -14,8 +14,14 @@ JSON (version 1)::
       {"type": "point", "x": 5, "y": 5, "color": "transparent", "radius": 3}]}
 
 PNG hint layer: RGBA, any pixel with alpha > 0 is a hint of its RGB colour
-(as in PaintsChainer); each connected blob of one colour becomes one stroke
-or point. The PNG codec cannot express ``transparent``.
+(as in PaintsChainer); each run of same-coloured pixels along a row becomes a
+width-1 stroke, so the layer round-trips exactly. The PNG codec cannot
+express ``transparent``.
+
+Drawing: pixel ``(row i, column j)`` has its centre at ``(x, y) = (j, i)``;
+a point covers the pixel centres within ``radius`` of it, a stroke those
+within ``width / 2`` of its polyline, and every hint covers at least the
+pixel under each of its points.
 """
 
 from __future__ import annotations
@@ -27,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Union
 
-import cv2
 import numpy as np
 
 from .color import RGB, parse_hex, to_hex
@@ -163,26 +168,15 @@ class Hints:
     def from_rgba(cls, layer: np.ndarray) -> "Hints":
         """Hints from an ``(H, W, 4) uint8`` RGBA hint layer (alpha > 0 marks a hint).
 
-        Each 8-connected blob of one colour becomes a stroke through its
-        skeleton-free extent: a point when the blob is round and small, else a
-        stroke along its principal axis with the blob's thickness as width.
-        Rasterizing the result covers the blob's pixels with its colour.
+        Every horizontal run of same-coloured hint pixels becomes one
+        width-1 stroke (a radius-0.5 point for a single pixel), in raster
+        order, so drawing the result (:meth:`to_rgba`) paints exactly the
+        hint pixels of the layer again, each in its own colour.
         """
-        if layer.ndim != 3 or layer.shape[2] != 4:
-            raise IrodoriError(f"hint layer must be RGBA (H, W, 4), got shape {layer.shape}")
-        mask = layer[..., 3] > 0
-        items: list[Hint] = []
-        if not mask.any():
-            return cls(())
-        packed = (layer[..., 0].astype(np.int32) << 16) | (layer[..., 1].astype(np.int32) << 8) | layer[..., 2]
-        for value in np.unique(packed[mask]):
-            colour = ((int(value) >> 16) & 255, (int(value) >> 8) & 255, int(value) & 255)
-            blob_mask = (mask & (packed == value)).astype(np.uint8)
-            n, labels = cv2.connectedComponents(blob_mask, connectivity=8)
-            for k in range(1, n):
-                ys, xs = np.nonzero(labels == k)
-                items.extend(_blob_to_hints(xs, ys, colour))
-        return cls(tuple(items))
+        layer = np.asarray(layer)
+        if layer.ndim != 3 or layer.shape[2] != 4 or layer.dtype != np.uint8:
+            raise IrodoriError(f"hint layer must be RGBA (H, W, 4) uint8, got {layer.shape} {layer.dtype}")
+        return cls(tuple(_row_runs(layer)))
 
     @classmethod
     def from_png(cls, path: str | os.PathLike[str]) -> "Hints":
@@ -236,8 +230,10 @@ class Hints:
 
         ``labels`` is 0 where no hint lies and ``k + 1`` where the hint colour
         ``palette[k]`` lies (``None`` = transparent). Hints of the same colour
-        share a label; later hints paint over earlier ones.
+        share a label; later hints paint over earlier ones. Hints outside
+        the image raise IrodoriError (see :meth:`validate`).
         """
+        self.validate(shape)
         labels = np.zeros(shape, np.int32)
         palette: list[RGB | None] = []
         index: dict[RGB | None, int] = {}
@@ -253,7 +249,14 @@ def _hint_from_dict(h: Any, i: int) -> Hint:
     if not isinstance(h, dict):
         raise IrodoriError(f"bad hint {i}: expected an object, got {type(h).__name__}")
     kind = h.get("type")
-    color = _color_from_json(h.get("color"))
+    if kind not in ("point", "stroke"):
+        raise IrodoriError(f"bad hint {i}: unknown type {kind!r}, expected 'point' or 'stroke'")
+    if "color" not in h:
+        raise IrodoriError(f"bad hint {i}: missing 'color' ('#rrggbb' or 'transparent')")
+    try:
+        color = _color_from_json(h["color"])
+    except IrodoriError as e:
+        raise IrodoriError(f"bad hint {i}: {e}") from None
     if kind == "point":
         radius = _number(h.get("radius", DEFAULT_POINT_RADIUS), f"radius of hint {i}")
         if radius <= 0:
@@ -276,26 +279,49 @@ def _hint_from_dict(h: Any, i: int) -> Hint:
     raise IrodoriError(f"bad hint {i}: unknown type {kind!r}, expected 'point' or 'stroke'")
 
 
-_SUB = 4  # fixed-point bits for cv2 drawing, so fractional coordinates are honoured
-
-
 def _draw(labels: np.ndarray, hint: Hint, value: int) -> None:
-    scale = 1 << _SUB
+    """Paint ``value`` on every pixel whose centre lies within the hint.
+
+    Pixel ``(row i, column j)`` has its centre at ``(x, y) = (j, i)``. A point
+    covers centres within ``radius`` of ``(x, y)``; a stroke covers centres
+    within ``width / 2`` of its polyline. Exact and symmetric, so a hint
+    layer read back by :meth:`Hints.from_rgba` draws the same pixels again.
+    """
     if isinstance(hint, Point):
-        centre = (int(round(hint.x * scale)), int(round(hint.y * scale)))
-        cv2.circle(labels, centre, max(int(round(hint.radius * scale)), 1), value, -1,
-                   lineType=cv2.LINE_8, shift=_SUB)
+        _paint_segment(labels, (hint.x, hint.y), (hint.x, hint.y), hint.radius, value)
         _ensure_centre(labels, hint.x, hint.y, value)
         return
-    pts = np.array([[round(x * scale), round(y * scale)] for x, y in hint.points], np.int32)
-    thickness = max(int(round(hint.width)), 1)
+    pts = hint.points
+    half = hint.width / 2.0
     if len(pts) == 1:
-        cv2.circle(labels, tuple(int(v) for v in pts[0]), max(int(round(hint.width / 2 * scale)), 1),
-                   value, -1, lineType=cv2.LINE_8, shift=_SUB)
-    else:
-        cv2.polylines(labels, [pts], False, value, thickness, lineType=cv2.LINE_8, shift=_SUB)
-    for x, y in hint.points:
+        _paint_segment(labels, pts[0], pts[0], half, value)
+    for p, q in zip(pts[:-1], pts[1:]):
+        _paint_segment(labels, p, q, half, value)
+    for x, y in pts:
         _ensure_centre(labels, x, y, value)
+
+
+def _paint_segment(labels: np.ndarray, p: tuple[float, float], q: tuple[float, float],
+                   r: float, value: int) -> None:
+    """Paint pixel centres within distance ``r`` of the segment ``p``-``q`` (a disc if p == q)."""
+    h, w = labels.shape
+    (x0, y0), (x1, y1) = p, q
+    j0, j1 = max(int(math.floor(min(x0, x1) - r)), 0), min(int(math.ceil(max(x0, x1) + r)), w - 1)
+    i0, i1 = max(int(math.floor(min(y0, y1) - r)), 0), min(int(math.ceil(max(y0, y1) + r)), h - 1)
+    if j0 > j1 or i0 > i1:
+        return
+    ys = np.arange(i0, i1 + 1, dtype=np.float64)[:, None]
+    xs = np.arange(j0, j1 + 1, dtype=np.float64)[None, :]
+    dx, dy = x1 - x0, y1 - y0
+    length2 = dx * dx + dy * dy
+    if length2 > 0:
+        t = np.clip(((xs - x0) * dx + (ys - y0) * dy) / length2, 0.0, 1.0)
+        px, py = x0 + t * dx, y0 + t * dy
+    else:
+        px, py = x0, y0
+    # A small epsilon so a width-1 stroke or a radius-0.5 dot covers exactly its row / pixel.
+    inside = (xs - px) ** 2 + (ys - py) ** 2 <= r * r + 1e-9
+    labels[i0:i1 + 1, j0:j1 + 1][inside] = value
 
 
 def _ensure_centre(labels: np.ndarray, x: float, y: float, value: int) -> None:
@@ -305,21 +331,20 @@ def _ensure_centre(labels: np.ndarray, x: float, y: float, value: int) -> None:
     labels[yi, xi] = value
 
 
-def _blob_to_hints(xs: np.ndarray, ys: np.ndarray, colour: RGB) -> list[Hint]:
-    """Represent one blob of hint pixels exactly: one point per pixel run.
-
-    Runs along rows become short horizontal strokes of width 1, so the
-    rasterized hints cover exactly the painted pixels.
-    """
+def _row_runs(layer: np.ndarray) -> list[Hint]:
+    """Runs of equal colour along rows of an RGBA layer's hint pixels, as points and strokes."""
+    ys, xs = np.nonzero(layer[..., 3] > 0)  # raster order: by row, then column
+    if len(xs) == 0:
+        return []
+    rgb = layer[ys, xs, :3].astype(np.int32)
+    packed = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    breaks = (ys[1:] != ys[:-1]) | (xs[1:] != xs[:-1] + 1) | (packed[1:] != packed[:-1])
+    starts = np.concatenate([[0], np.nonzero(breaks)[0] + 1])
+    ends = np.concatenate([starts[1:] - 1, [len(xs) - 1]])
     out: list[Hint] = []
-    if len(xs) == 1:
-        return [Point(float(xs[0]), float(ys[0]), colour, 0.5)]
-    order = np.lexsort((xs, ys))
-    xs, ys = xs[order], ys[order]
-    start = 0
-    for i in range(1, len(xs) + 1):
-        if i == len(xs) or ys[i] != ys[start] or xs[i] != xs[i - 1] + 1:
-            x0, x1, y = float(xs[start]), float(xs[i - 1]), float(ys[start])
-            out.append(Point(x0, y, colour, 0.5) if x0 == x1 else Stroke(((x0, y), (x1, y)), colour, 1.0))
-            start = i
+    for s0, s1 in zip(starts.tolist(), ends.tolist()):
+        v = int(packed[s0])
+        colour = ((v >> 16) & 255, (v >> 8) & 255, v & 255)
+        y, x0, x1 = float(ys[s0]), float(xs[s0]), float(xs[s1])
+        out.append(Point(x0, y, colour, 0.5) if s0 == s1 else Stroke(((x0, y), (x1, y)), colour, 1.0))
     return out
