@@ -77,6 +77,10 @@ def colorize_cmd(
 
 
 # --- command modules attach themselves below (one import line each) ---
+from .data import commands as _data_commands  # noqa: E402,F401  (irodori data ..., irodori lines)
+from .eval import command as _eval_command  # noqa: E402,F401  (irodori eval)
+from .train import command as _train_command  # noqa: E402,F401  (irodori train, export)
+from . import batch_command as _batch_command  # noqa: E402,F401  (irodori batch)
 
 
 def main(argv: list[str] | None = None) -> int:
