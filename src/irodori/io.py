@@ -239,9 +239,11 @@ def _pil_image(array: np.ndarray) -> Image.Image:
     arr = np.ascontiguousarray(array)
     if arr.dtype != np.uint8:
         raise IrodoriError(f"expected a uint8 image, got {arr.dtype}")
-    modes = {2: "L", 3: "RGB", 4: "RGBA"}
-    mode = modes.get(arr.ndim if arr.ndim == 2 else arr.shape[2] if arr.ndim == 3 else -1)
-    if mode is None:
+    if arr.ndim == 2:
+        mode = "L"
+    elif arr.ndim == 3 and arr.shape[2] in (3, 4):
+        mode = "RGB" if arr.shape[2] == 3 else "RGBA"
+    else:
         raise IrodoriError(f"expected an (H, W), (H, W, 3) or (H, W, 4) image, got {arr.shape}")
     return Image.fromarray(arr, mode=mode)
 
