@@ -348,3 +348,183 @@ def _row_runs(layer: np.ndarray) -> list[Hint]:
         y, x0, x1 = float(ys[s0]), float(xs[s0]), float(xs[s1])
         out.append(Point(x0, y, colour, 0.5) if s0 == s1 else Stroke(((x0, y), (x1, y)), colour, 1.0))
     return out
+
+
+# ------------------------------------------------------------------ simulation
+# (appended by the data layer; used by training and by evaluation)
+
+SIMULATE_MODES = ("points", "strokes", "per-region")
+_SIM_INK = 0.5        # a pixel at or above this ink is a line, never a hint pixel
+_SIM_TOL = 12         # largest per-channel spread (0..255) inside a hint's window
+_SIM_MAX_RADIUS = 3   # hint pixels lie within this many pixels of a checked centre
+_SIM_P_ZERO = 0.25    # share of random counts that are zero (the model must colour unaided too)
+_SIM_DENSITY = 0.005  # sigma of the half-normal hint density per 4x4 cell (Ci et al. 2018)
+
+
+def ground_truth_regions(color: np.ndarray, ink: np.ndarray, tol: int = _SIM_TOL) -> np.ndarray:
+    """Regions of a ground-truth colouring: connected areas of near-uniform colour not under ink.
+
+    Parameters
+    ----------
+    color : (H, W, 3) uint8 ground-truth colours.
+    ink : (H, W) float32 in [0, 1], 1 = ink.
+    tol : neighbours whose colours differ by more than ``tol`` (any channel)
+        are separated.
+
+    Returns
+    -------
+    labels : (H, W) int32, region ids 0..n-1; -1 under ink and on colour edges.
+    """
+    color, ink = _check_color_ink(color, ink)
+    c = color.astype(np.int16)
+    edge = np.zeros(ink.shape, bool)
+    dx = np.abs(c[:, 1:] - c[:, :-1]).max(axis=2) > tol
+    dy = np.abs(c[1:] - c[:-1]).max(axis=2) > tol
+    edge[:, 1:] |= dx
+    edge[1:] |= dy
+    free = ((ink < _SIM_INK) & ~edge).astype(np.uint8)
+    import cv2
+
+    _, labels = cv2.connectedComponents(free, connectivity=4)
+    return (labels - 1).astype(np.int32)
+
+
+def _check_color_ink(color: Any, ink: Any) -> tuple[np.ndarray, np.ndarray]:
+    color, ink = np.asarray(color), np.asarray(ink)
+    if color.ndim != 3 or color.shape[2] != 3 or color.dtype != np.uint8:
+        raise IrodoriError(f"color must be (H, W, 3) uint8, got shape {color.shape} dtype {color.dtype}")
+    if ink.shape != color.shape[:2]:
+        raise IrodoriError(f"ink must be (H, W) = {color.shape[:2]}, got shape {ink.shape}")
+    return color, ink.astype(np.float32, copy=False)
+
+
+def _safe_centres(color: np.ndarray, ink: np.ndarray, reach: int, tol: int) -> np.ndarray:
+    """Pixels whose ``(2 reach + 1)``-square window is inside the image, free of ink and near-uniform."""
+    import cv2
+
+    k = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
+    ok = cv2.dilate(ink, k) < _SIM_INK
+    spread = cv2.dilate(color, k).astype(np.int16) - cv2.erode(color, k).astype(np.int16)
+    ok &= spread.max(axis=2) <= tol
+    ok[:reach] = ok[-reach:] = False
+    ok[:, :reach] = ok[:, -reach:] = False
+    return ok
+
+
+def _random_count(rng: np.random.Generator, shape: tuple[int, int]) -> int:
+    if rng.random() < _SIM_P_ZERO:
+        return 0
+    cells = max(1, (shape[0] // 4) * (shape[1] // 4))
+    density = min(abs(rng.normal(0.0, _SIM_DENSITY)), 1.0)
+    return int(rng.binomial(cells, density))
+
+
+def simulate_hints(color: np.ndarray, ink: np.ndarray, n: int | None = None, mode: str = "points",
+                   rng: np.random.Generator | int | None = None) -> "Hints":
+    """Simulate a user's colour hints from a ground-truth colouring.
+
+    Follows Ci et al. 2018 (AlacGAN): a random number of small dots whose
+    colour is read from the ground truth at the dot, plus short strokes
+    inside regions and one dot per ground-truth region.
+
+    Parameters
+    ----------
+    color : (H, W, 3) uint8 ground-truth colours.
+    ink : (H, W) float32 in [0, 1], 1 = ink (the line art of ``color``).
+    n : number of hints; None draws it at random: zero with probability
+        0.25, else ``Binomial(cells, d)`` with ``cells`` the 4x4 cells of the
+        picture and ``d ~ |N(0, 0.005)|`` (the hint density of Ci et al.). In
+        ``per-region`` mode None means one hint for every region.
+    mode : ``points`` (dots of radius 1.5-3 px), ``strokes`` (polylines of 1-4
+        segments of 3-12 px, width 2-4 px, staying inside one region; a dot
+        where no stroke fits) or ``per-region`` (one dot in each region,
+        largest regions first when ``n`` is smaller than their number).
+    rng : a numpy Generator or an int seed; the result depends only on it
+        and the inputs.
+
+    Returns
+    -------
+    Hints whose every pixel lies on paper (ink < 0.5), inside the picture,
+    and whose colour matches the ground truth at every pixel it covers to
+    within 12 per channel for dots and 18 for strokes (exactly, on flat
+    colours). Fewer than ``n`` hints
+    come back when the picture has no room for more.
+    """
+    color, ink = _check_color_ink(color, ink)
+    if mode not in SIMULATE_MODES:
+        raise IrodoriError(f"unknown hint mode {mode!r}: expected one of {', '.join(SIMULATE_MODES)}")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0):
+        raise IrodoriError(f"number of hints must be a non-negative integer, got {n!r}")
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    h, w = ink.shape
+    if n is None and mode != "per-region":
+        n = _random_count(rng, (h, w))
+    if n == 0 or h <= 2 * _SIM_MAX_RADIUS or w <= 2 * _SIM_MAX_RADIUS:
+        return Hints(())
+    safe = _safe_centres(color, ink, _SIM_MAX_RADIUS, _SIM_TOL)
+    ys, xs = np.nonzero(safe)
+    if len(ys) == 0:
+        return Hints(())
+
+    def colour_at(y: int, x: int) -> RGB:
+        r, g, b = (int(v) for v in color[y, x])
+        return r, g, b
+
+    if mode == "per-region":
+        labels = ground_truth_regions(color, ink)
+        order = rng.permutation(len(ys))
+        lab = labels[ys[order], xs[order]]
+        keep = lab >= 0
+        order, lab = order[keep], lab[keep]
+        uniq, first = np.unique(lab, return_index=True)
+        area = np.bincount(labels[labels >= 0].ravel(), minlength=int(labels.max()) + 1)
+        chosen = order[first[np.argsort(-area[uniq], kind="stable")]]
+        if n is not None:
+            chosen = chosen[:n]
+        return Hints(tuple(Point(float(xs[i]), float(ys[i]), colour_at(ys[i], xs[i]),
+                                 float(rng.uniform(1.5, _SIM_MAX_RADIUS))) for i in chosen))
+
+    assert n is not None
+    # Users hint the drawing more than the empty page: non-white pixels weigh 4x.
+    weight = np.where(color[ys, xs].min(axis=1) >= 250, 1.0, 4.0)
+    picks = rng.choice(len(ys), size=min(n, len(ys)), replace=False, p=weight / weight.sum())
+    items: list[Hint] = []
+    for i in picks:
+        y, x = int(ys[i]), int(xs[i])
+        col = colour_at(y, x)
+        if mode == "strokes":
+            stroke = _walk_stroke(x, y, col, safe, color, rng)
+            if stroke is not None:
+                items.append(stroke)
+                continue
+        items.append(Point(float(x), float(y), col, float(rng.uniform(1.5, _SIM_MAX_RADIUS))))
+    return Hints(tuple(items))
+
+
+def _walk_stroke(x: int, y: int, col: RGB, safe: np.ndarray, color: np.ndarray,
+                 rng: np.random.Generator) -> "Stroke | None":
+    """A short polyline from ``(x, y)`` whose samples are all safe centres of colour ``col``."""
+    h, w = safe.shape
+    target = np.array(col, np.int16)
+    points = [(float(x), float(y))]
+    angle = rng.uniform(0, 2 * np.pi)
+    for _ in range(int(rng.integers(1, 5))):
+        length = rng.uniform(3.0, 12.0)
+        angle += rng.uniform(-np.pi / 4, np.pi / 4)
+        x0, y0 = points[-1]
+        x1, y1 = x0 + length * np.cos(angle), y0 + length * np.sin(angle)
+        steps = int(np.ceil(length * 2)) + 1
+        ok = True
+        for t in np.linspace(0.0, 1.0, steps):
+            sx, sy = int(round(x0 + t * (x1 - x0))), int(round(y0 + t * (y1 - y0)))
+            if not (0 <= sx < w and 0 <= sy < h) or not safe[sy, sx] or \
+                    np.abs(color[sy, sx].astype(np.int16) - target).max() > _SIM_TOL // 2:
+                ok = False
+                break
+        if not ok:
+            break
+        points.append((float(round(x1, 2)), float(round(y1, 2))))
+    if len(points) < 2:
+        return None
+    # Width at most 4: a covered pixel then lies within 3 px of some checked sample.
+    return Stroke(tuple(points), col, float(rng.uniform(2.0, 4.0)))
