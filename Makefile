@@ -24,5 +24,17 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/bench_fill.py
 
+# The default neural model, by the project's own recipe: build the datasets if missing, train with
+# configs/default.json (resumes an interrupted run; stops after TRAIN_MINUTES), export the EMA generator.
+TRAIN_MINUTES ?= 85
+train-default: install
+	test -f data/openmoji/manifest.csv || $(BIN)/irodori data build openmoji --out data/openmoji --quiet
+	test -f data/dicebear/manifest.csv || $(BIN)/irodori data build dicebear --out data/dicebear --quiet
+	mkdir -p runs/default
+	$(BIN)/irodori train --data data/openmoji --data data/dicebear --config configs/default.json \
+		--out runs/default --max-minutes $(TRAIN_MINUTES) --no-progress \
+		$$(test -f runs/default/checkpoint.pt && echo --resume) >> runs/default/train.log 2>&1
+	$(BIN)/irodori export runs/default -o src/irodori/models/default.onnx --overwrite
+
 clean:
 	rm -rf out build dist .pytest_cache

@@ -1,0 +1,171 @@
+"""Method ``neural``: a conditional-GAN generator run through onnxruntime.
+
+After Ci et al. 2018, "User-Guided Deep Anime Line Art Colorization with
+Conditional Adversarial Networks" (AlacGAN): a U-Net maps the line art and a
+hint map (user dots at 1/4 resolution) to colour. The network was trained
+with PyTorch (:mod:`irodori.train`) and exported to ONNX; this module imports
+neither torch nor anything that does.
+
+Any page size: the line art is scaled to a working size (long side
+``work_size``, sides rounded to the network stride; never enlarged), coloured
+there, the colour under the lines is filled from the nearby paper
+(normalized convolution), and the result is scaled back to the page. The
+full-resolution line layer is multiplied on top, so lines stay sharp, and
+colour edges, which the network puts on the lines, stay hidden beneath them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..errors import IrodoriError
+from ..hints import Hints
+from . import register
+from ._neural_io import hint_map
+from .base import Capabilities, Reference, Result, make_result
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.onnx"
+
+_sessions: dict[tuple[str, float, int], Any] = {}
+_lock = threading.Lock()
+
+
+def model_path(model: str) -> Path:
+    """The ONNX file an option value names ('' = the shipped default); IrodoriError if missing."""
+    path = Path(model) if model else DEFAULT_MODEL
+    if not path.is_file():
+        if not model:
+            raise IrodoriError(f"the default neural model is missing ({path}); "
+                               "train it with 'make train-default' or pass --option model=PATH")
+        raise IrodoriError(f"neural model not found: {path}")
+    return path
+
+
+def session(model: str = "", threads: int = 0) -> Any:
+    """A cached onnxruntime InferenceSession for ``model`` ('' = default) with ``threads`` (0 = auto)."""
+    import onnxruntime as ort
+
+    path = model_path(model)
+    key = (str(path.resolve()), path.stat().st_mtime, threads)
+    with _lock:
+        if key not in _sessions:
+            opts = ort.SessionOptions()
+            if threads:
+                opts.intra_op_num_threads = threads
+                opts.inter_op_num_threads = 1
+            try:
+                _sessions[key] = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            except Exception as e:  # onnxruntime raises its own error types for bad files
+                raise IrodoriError(f"cannot load neural model {path}: {str(e).splitlines()[0]}") from None
+        return _sessions[key]
+
+
+def _stride(sess: Any) -> int:
+    meta = sess.get_modelmeta().custom_metadata_map
+    return int(meta.get("irodori.stride", "32"))
+
+
+def working_shape(shape: tuple[int, int], work_size: int, stride: int) -> tuple[int, int]:
+    """Working ``(h, w)``: scaled so the long side is at most ``work_size``, rounded to ``stride``."""
+    h, w = shape
+    scale = min(1.0, work_size / max(h, w))
+    return (max(stride, int(round(h * scale / stride)) * stride),
+            max(stride, int(round(w * scale / stride)) * stride))
+
+
+def fill_under_lines(rgb: np.ndarray, ink: np.ndarray, sigma: float = 2.0) -> np.ndarray:
+    """Replace colour on ink pixels with the colour of the nearby paper.
+
+    ``rgb (H, W, 3) float32``, ``ink (H, W) float32`` in [0, 1]; returns
+    ``(H, W, 3) float32``. Normalized convolution at two scales, so thick
+    lines are filled too; paper pixels keep their colour.
+    """
+    paper = np.clip(1.0 - ink, 0.0, 1.0) ** 2
+    out = rgb.copy()
+    for s in (sigma, 4 * sigma):
+        num = cv2.GaussianBlur(out * paper[..., None], (0, 0), s)
+        den = cv2.GaussianBlur(paper, (0, 0), s)[..., None]
+        filled = num / np.maximum(den, 1e-4)
+        out = np.where(den > 1e-3, paper[..., None] * out + (1.0 - paper[..., None]) * filled, out)
+        paper = np.maximum(paper, np.clip(den[..., 0] * 4.0, 0.0, 1.0))
+    return out
+
+
+def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int = 512,
+                  threads: int = 0) -> np.ndarray:
+    """The generator's colouring of a page at full resolution.
+
+    Parameters
+    ----------
+    ink : (H, W) float32 in [0, 1], 1 = ink.
+    hints : coloured hints (transparent ones are ignored here).
+    model : ONNX file ('' = shipped default).
+    work_size : long side of the working resolution in pixels.
+    threads : onnxruntime intra-op threads (0 = its default).
+
+    Returns
+    -------
+    (H, W, 3) float32 RGB in [0, 1], with the colour under the lines filled
+    from the paper beside them.
+    """
+    sess = session(model, threads)
+    stride = _stride(sess)
+    h, w = ink.shape
+    wh, ww = working_shape((h, w), work_size, stride)
+    ink_w = cv2.resize(ink, (ww, wh), interpolation=cv2.INTER_AREA) if (wh, ww) != (h, w) else ink
+    colors, mask, _ = hints.rasterize((h, w))
+    hint = hint_map(colors, mask, (wh // 4, ww // 4))
+    rgb = sess.run(["rgb"], {"line": ink_w[None, None].astype(np.float32), "hint": hint[None]})[0]
+    rgb = np.ascontiguousarray(rgb[0].transpose(1, 2, 0), dtype=np.float32)
+    rgb = fill_under_lines(rgb, ink_w)
+    if (wh, ww) != (h, w):
+        rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(rgb, 0.0, 1.0)
+
+
+def to_flats(rgb: np.ndarray) -> np.ndarray:
+    """``(H, W, 3) float32`` in [0, 1] -> opaque RGBA flats ``(H, W, 4) uint8``."""
+    flats = np.empty((*rgb.shape[:2], 4), np.uint8)
+    flats[..., :3] = np.clip(np.rint(rgb * 255.0), 0, 255)
+    flats[..., 3] = 255
+    return flats
+
+
+@dataclass(frozen=True)
+class NeuralOptions:
+    """Options of the neural methods."""
+
+    model: str = field(default="", metadata={"help": "ONNX generator file ('' = the shipped default model)"})
+    work_size: int = field(default=512, metadata={"help": "long side in pixels the network runs at "
+                                                          "(pages are scaled down to it, never up)"})
+    threads: int = field(default=0, metadata={"help": "onnxruntime threads (0 = automatic)"})
+
+    def validate(self) -> None:
+        if not 32 <= self.work_size <= 4096:
+            raise IrodoriError(f"work_size must be in [32, 4096], got {self.work_size}")
+        if not 0 <= self.threads <= 256:
+            raise IrodoriError(f"threads must be in [0, 256], got {self.threads}")
+        model_path(self.model)
+
+
+@register
+class Neural:
+    """Generator colours at a working size, carried back to the page under its own lines."""
+
+    name = "neural"
+    description = ("Neural colourizer (AlacGAN-style U-Net via onnxruntime): colours from the "
+                   "line art alone or guided by colour dots.")
+    capabilities = Capabilities(needs_hints=False, uses_hints=True, flats=False)
+    Options = NeuralOptions
+
+    def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None,
+            options: NeuralOptions) -> Result:
+        rgb = neural_colors(ink, hints, options.model, options.work_size, options.threads)
+        return make_result(to_flats(rgb), ink, regions=None, model=str(model_path(options.model)))

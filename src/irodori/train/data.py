@@ -1,0 +1,102 @@
+"""Batches for training: pairs from the datasets, random crop + scale + flip, simulated hints.
+
+Every random choice of a batch comes from a numpy Generator seeded by
+``(seed, step, rank)``, so a resumed run sees exactly the batches an
+uninterrupted run would have seen.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import ConcatDataset, Dataset
+
+from ..errors import IrodoriError
+from ..hints import simulate_hints
+from ..methods._neural_io import hint_map
+
+
+def open_split(roots: Sequence[str | os.PathLike[str]], split: str, size: int) -> Dataset:
+    """The ``split`` of every dataset folder in ``roots`` as one torch Dataset of pairs at ``size``.
+
+    Uses the data package's ``PairDataset`` (``augment=False``: this module
+    does its own seeded augmentation). Raises IrodoriError when a folder is
+    not a dataset or the split is empty.
+    """
+    for root in roots:
+        if not os.path.isfile(os.path.join(root, "manifest.csv")):
+            raise IrodoriError(f"not a dataset folder (no manifest.csv): {root}; "
+                               "build one with 'irodori data build'")
+    from ..data.torch_dataset import PairDataset
+
+    parts = []
+    for root in roots:
+        ds = PairDataset(root, split=split, size=size, augment=False, seed=0)
+        if len(ds):
+            parts.append(ds)
+    if not parts:
+        raise IrodoriError(f"no {split!r} images in {', '.join(map(str, roots))}")
+    return ConcatDataset(parts)
+
+
+def pair_arrays(item: dict) -> tuple[np.ndarray, np.ndarray]:
+    """``(ink (S, S) float32, color (S, S, 3) uint8)`` from a dataset item."""
+    ink = item["line"][0].numpy().astype(np.float32)
+    color = np.clip(np.rint(item["color"].numpy().transpose(1, 2, 0) * 255.0), 0, 255).astype(np.uint8)
+    return ink, color
+
+
+def n_hints(rng: np.random.Generator, zero_prob: float, hint_max: int) -> int:
+    """How many dots to simulate: none with ``zero_prob``, else ``2**u``, u ~ U[0, log2(hint_max)]."""
+    if rng.random() < zero_prob:
+        return 0
+    return int(2 ** rng.uniform(0.0, np.log2(hint_max)))
+
+
+def make_batch(dataset: Dataset, indices: Sequence[int], rng: np.random.Generator, crop: int,
+               min_scale: float, zero_prob: float, hint_max: int) -> dict[str, torch.Tensor]:
+    """Load, augment and hint one batch (dots from :func:`irodori.hints.simulate_hints`).
+
+    Returns ``line (B, 1, crop, crop)``, ``color (B, 3, crop, crop)`` in
+    ``[0, 1]`` and ``hint (B, 4, crop/4, crop/4)`` float32 tensors.
+    """
+    lines, colors, hints = [], [], []
+    for i in indices:
+        ink, color = pair_arrays(dataset[int(i)])
+        s = ink.shape[0]
+        window = int(rng.integers(crop, min(s, int(round(crop / min_scale))) + 1))
+        y0, x0 = (int(v) for v in rng.integers(0, s - window + 1, size=2))
+        ink = ink[y0:y0 + window, x0:x0 + window]
+        color = color[y0:y0 + window, x0:x0 + window]
+        if window != crop:
+            ink = cv2.resize(ink, (crop, crop), interpolation=cv2.INTER_AREA)
+            color = cv2.resize(color, (crop, crop), interpolation=cv2.INTER_AREA)
+        if rng.random() < 0.5:
+            ink, color = ink[:, ::-1], color[:, ::-1]
+        ink, color = np.ascontiguousarray(ink), np.ascontiguousarray(color)
+        dots = simulate_hints(color, ink, n_hints(rng, zero_prob, hint_max), "points", rng)
+        hc, hm, _ = dots.rasterize(ink.shape)
+        lines.append(ink[None])
+        colors.append(color.transpose(2, 0, 1).astype(np.float32) / 255.0)
+        hints.append(hint_map(hc, hm, (crop // 4, crop // 4)))
+    return {"line": torch.from_numpy(np.stack(lines)), "color": torch.from_numpy(np.stack(colors)),
+            "hint": torch.from_numpy(np.stack(hints))}
+
+
+def val_batch(dataset: Dataset, indices: Sequence[int], n: int, seed: int) -> dict[str, torch.Tensor]:
+    """A fixed validation batch at full size with ``n`` simulated dots per image (seeded)."""
+    lines, colors, hints = [], [], []
+    for i in indices:
+        ink, color = pair_arrays(dataset[int(i)])
+        rng = np.random.default_rng([seed, int(i), n])
+        hc, hm, _ = simulate_hints(color, ink, n, "points", rng).rasterize(ink.shape)
+        s = ink.shape[0]
+        lines.append(ink[None])
+        colors.append(color.transpose(2, 0, 1).astype(np.float32) / 255.0)
+        hints.append(hint_map(hc, hm, (s // 4, s // 4)))
+    return {"line": torch.from_numpy(np.stack(lines)), "color": torch.from_numpy(np.stack(colors)),
+            "hint": torch.from_numpy(np.stack(hints))}
