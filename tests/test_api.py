@@ -182,3 +182,36 @@ def test_python_dash_m_demo_in_a_real_process(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "aiko_fill.psd" in proc.stdout and (tmp_path / "o" / "aiko_fill.ora").exists()
+
+
+def _readme_section(title: str) -> str:
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    _needs_fill()
+    section = _readme_section("Python API")
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "page.png").write_bytes(LINEART.read_bytes())
+    (tmp_path / "page.hints.json").write_bytes(HINTS.read_bytes())
+    exec(compile(code, "README.md", "exec"), {})
+    assert Hints.from_json(tmp_path / "copy.hints.json") == Hints.from_json(HINTS)
+
+
+def test_readme_hint_example_is_valid():
+    section = _readme_section("Hint format")
+    example = section.split("```json\n", 1)[1].split("```", 1)[0]
+    assert len(Hints.from_json_text(example)) == 3
+
+
+def test_readme_documents_every_colorize_option(capsys):
+    from irodori.cli import main
+
+    assert main(["colorize", "--help"]) == 0
+    flags = {w.strip(",") for w in capsys.readouterr().out.split() if w.startswith("--")} - {"--help"}
+    section = _readme_section("Command line")
+    assert flags and all(f in section for f in flags), sorted(f for f in flags if f not in section)

@@ -201,6 +201,13 @@ def test_hint_outside_image(capsys, tmp_path, art):
               f"lies outside the {W}x{H} image")
 
 
+def test_hints_file_of_another_kind(capsys, tmp_path, art):
+    line, _ = art
+    (tmp_path / "h.txt").write_text("red at the top")
+    _bad_case(capsys, tmp_path, ["colorize", line, "--hints", tmp_path / "h.txt", "-m", "gray",
+                                 "-o", tmp_path / "o.png"], "a .json file or a PNG hint layer")
+
+
 def test_hint_layer_of_another_size(capsys, tmp_path, art):
     line, _ = art
     Image.new("RGBA", (W + 1, H), (255, 0, 0, 255)).save(tmp_path / "h.png")

@@ -19,7 +19,7 @@ import numpy as np
 from .api import colorize
 from .errors import IrodoriError
 from .hints import Hints
-from .io import (ALPHA_SUFFIXES, DEFAULT_MAX_PIXELS, WRITE_SUFFIXES, check_output, load_lineart,
+from .io import (ALPHA_SUFFIXES, DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES, WRITE_SUFFIXES, check_output, load_lineart,
                  read_rgb, read_rgba, write_image)
 from .layers import LAYER_SUFFIXES, write_layers
 from .methods import Reference, Result, build_options, get_method
@@ -78,8 +78,11 @@ def parse_option(text: str) -> tuple[str, Any]:
 def load_hints(path: PathLike, shape: tuple[int, int], max_pixels: int = DEFAULT_MAX_PIXELS) -> Hints:
     """Read hints from ``.json`` or a PNG hint layer the size of the line art ``shape (H, W)``."""
     p = Path(path)
-    if p.suffix.lower() == ".json":
+    suffix = p.suffix.lower()
+    if suffix == ".json":
         hints = Hints.from_json(p)
+    elif suffix not in IMAGE_SUFFIXES:
+        raise IrodoriError(f"hints must be a .json file or a PNG hint layer, got {p}")
     else:
         layer = read_rgba(p, max_pixels)
         if layer.shape[:2] != tuple(shape):
