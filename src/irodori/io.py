@@ -117,7 +117,7 @@ def _channels(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         return np.clip(arr / peak, 0, 1), None
     if mode in ("1", "L"):
         return np.asarray(im.convert("L"), dtype=np.float32) / 255.0, None
-    if mode in ("LA", "La", "PA", "RGBA", "RGBa") or (mode == "P" and "transparency" in im.info):
+    if _has_alpha(im):
         rgba = np.asarray(im.convert("RGBA"), dtype=np.float32) / 255.0
         return rgba[..., :3], rgba[..., 3]
     return np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0, None
@@ -130,15 +130,32 @@ def load_lineart(src: Source, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarra
     16 bit. Transparent pixels count as paper. Returns ``ink (H, W) float32``
     in ``[0, 1]``, 1 = full ink (black), 0 = paper (white).
     """
-    chans, alpha = _to_float_channels(open_image(src, max_pixels))
-    if chans.ndim == 3:
-        lum = chans @ np.array([0.299, 0.587, 0.114], np.float32)
-    else:
-        lum = chans
-    ink = 1.0 - lum
+    im = open_image(src, max_pixels)
+    if im.mode in _HIGH_DEPTH:
+        chans, _ = _to_float_channels(im)
+        return np.clip(1.0 - chans, 0.0, 1.0).astype(np.float32)
+    # 8-bit paths go through Pillow's uint8 luma (ITU-R 601: 0.299 R + 0.587 G
+    # + 0.114 B) so a 64 MP page needs bytes, not float32 RGB, in between.
+    try:
+        if _has_alpha(im):
+            la = np.asarray(im.convert("RGBA").convert("LA"))
+            lum, alpha = la[..., 0], la[..., 1]
+        else:
+            lum = np.asarray(im if im.mode == "L" else im.convert("RGB").convert("L"))
+            alpha = None
+    except (ValueError, OSError, TypeError) as e:
+        raise IrodoriError(f"unsupported image mode {im.mode!r}: {_short(e)}") from None
+    ink = (255.0 - lum.astype(np.float32)) / 255.0
     if alpha is not None:
-        ink = ink * alpha
-    return np.clip(ink, 0.0, 1.0).astype(np.float32)
+        ink *= alpha.astype(np.float32) / 255.0
+    return np.clip(ink, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+_HIGH_DEPTH = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
+
+
+def _has_alpha(im: Image.Image) -> bool:
+    return im.mode in ("LA", "La", "PA", "RGBA", "RGBa") or (im.mode == "P" and "transparency" in im.info)
 
 
 def read_rgb(src: Source, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
