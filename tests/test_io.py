@@ -289,3 +289,9 @@ def test_unknown_suffix_and_check_output(tmp_path):
     with pytest.raises(IrodoriError, match="expected a file ending in .png"):
         check_output(tmp_path / "x.jpg", suffixes=(".png",))
     assert check_output(tmp_path / "x.png", suffixes=(".png",)) == tmp_path / "x.png"
+
+
+def test_unwritable_directory_is_a_clean_error():
+    # /proc accepts no new files, even for root: the error is one line, not a traceback
+    with pytest.raises(IrodoriError, match="cannot write"):
+        write_bytes_atomic("/proc/irodori-test.png", b"x")

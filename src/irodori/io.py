@@ -196,6 +196,8 @@ def check_output(path: str | os.PathLike[str], overwrite: bool = False,
         raise IrodoriError(f"output directory does not exist: {target.parent}")
     if (target.exists() or target.is_symlink()) and not overwrite:
         raise IrodoriError(f"{target} exists; pass --overwrite to replace it")
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise IrodoriError(f"cannot write to directory {target.parent}: permission denied")
     return target
 
 
@@ -215,7 +217,10 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, overwrite: boo
     fails if another writer created the target in the meantime.
     """
     target = check_output(path, overwrite)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as e:
+        raise IrodoriError(f"cannot write {target}: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
