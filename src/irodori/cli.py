@@ -81,6 +81,7 @@ from .data import commands as _data_commands  # noqa: E402,F401  (irodori data .
 from .eval import command as _eval_command  # noqa: E402,F401  (irodori eval)
 from .train import command as _train_command  # noqa: E402,F401  (irodori train, export)
 from . import batch_command as _batch_command  # noqa: E402,F401  (irodori batch)
+from .web import command as _web_command  # noqa: E402,F401  (irodori serve)
 
 
 def main(argv: list[str] | None = None) -> int:

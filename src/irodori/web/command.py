@@ -1,0 +1,33 @@
+"""``irodori serve``: run the studio (a thin adapter over :func:`irodori.web.serve`)."""
+
+from __future__ import annotations
+
+import typer
+
+from ..cli import app
+from ..errors import IrodoriError
+
+
+@app.command("serve")
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; the default is this machine only."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    workers: int = typer.Option(0, "--workers", help="Worker processes (0 = one per CPU core)."),
+    max_pixels: int = typer.Option(16_000_000, "--max-pixels", help="Refuse images with more pixels than this."),
+    max_upload_mb: float = typer.Option(32.0, "--max-upload-mb", help="Refuse requests larger than this (MiB)."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Time limit of one colourization (seconds)."),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level: debug, info, warning, error."),
+) -> None:
+    """Run irodori studio: a web page to colour line art, and its HTTP API (docs at /docs)."""
+    from .app import serve
+    from .config import StudioConfig, default_workers
+
+    if not 0 < port < 65536:
+        raise IrodoriError(f"--port must be in 1..65535, got {port}")
+    config = StudioConfig(max_upload_bytes=int(max_upload_mb * 2**20), max_pixels=max_pixels,
+                          timeout_s=timeout, workers=workers or default_workers())
+    config.validate()
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(f"warning: serving on {host}: anyone who can reach this address can use the studio", err=True)
+    typer.echo(f"irodori studio on http://{'[' + host + ']' if ':' in host else host}:{port}/  (Ctrl+C stops)")
+    serve(host, port, config, log_level)

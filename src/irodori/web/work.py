@@ -1,0 +1,279 @@
+"""What a studio worker does with one request: bytes in, bytes out.
+
+:func:`handle` is a pure function of a :class:`Job` (the request's fields,
+files as bytes) and returns a :class:`Reply` (status, media type, body). It
+runs in the server's worker processes, so decoding, colouring and encoding
+never touch the event loop, and it never raises: bad input becomes a 4xx
+reply with a one-line message, a bug becomes a 500.
+
+Status codes follow the stage that failed: the request itself is malformed
+(bad JSON, not an image) -> 400; an image over the pixel limit -> 413; a
+well-formed request the method cannot use (unknown method or option, hints
+outside the image, a missing reference) -> 422.
+
+JSON replies (``format=json``) hold ``image`` (RGB) and ``flats`` (RGBA) as
+base64 PNGs and, where the method knows them, ``regions`` as a base64 RGB
+PNG id map: ``id = r * 65536 + g * 256 + b - 1`` (so black, ``-1``, means
+"no region").
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io as _stdio
+import json
+import math
+import re
+import sys
+import traceback
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..api import colorize
+from ..errors import IrodoriError
+from ..hints import Hints
+from ..io import encode_png, load_lineart
+from ..methods import Reference, Result
+
+#: Answers of ``POST /api/colorize`` (``format``) and ``POST /api/layers``.
+COLORIZE_FORMATS = ("png", "json")
+LAYER_FORMATS = ("ora", "psd")
+_MEDIA = {"png": "image/png", "json": "application/json",
+          "ora": "image/openraster", "psd": "image/vnd.adobe.photoshop"}
+_INK_CACHE_SIZE = 4
+_FILE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{2,5}$")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One request, as plain data that pickles cheaply to a worker process.
+
+    ``op`` is ``"colorize"`` or ``"layers"``; files are raw bytes; ``hints``
+    and ``options`` are JSON text (None = no hints / default options);
+    ``fmt`` is one of :data:`COLORIZE_FORMATS` or :data:`LAYER_FORMATS`.
+    """
+
+    op: str
+    lineart: bytes
+    method: str
+    hints: str | None = None
+    options: str | None = None
+    reference: bytes | None = None
+    reference_lines: bytes | None = None
+    fmt: str = "png"
+    max_pixels: int = 16_000_000
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A finished answer: HTTP ``status``, ``media_type``, ``body`` bytes, optional download name."""
+
+    status: int
+    media_type: str
+    body: bytes
+    filename: str | None = None
+    seconds: float = 0.0
+
+
+class Rejected(Exception):
+    """Bad input with the HTTP status it deserves."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_reply(status: int, message: str) -> Reply:
+    """A JSON error answer ``{"error": message}``."""
+    return Reply(status, "application/json", json.dumps({"error": message}).encode("utf-8"))
+
+
+def handle(job: Job) -> Reply:
+    """Run one job; never raises (see module docstring)."""
+    try:
+        return _handle(job)
+    except Rejected as e:
+        return error_reply(e.status, e.message)
+    except MemoryError:
+        return error_reply(413, "not enough memory for this image; try a smaller one")
+    except Exception as e:  # noqa: BLE001  a bug: report it, keep the worker alive
+        traceback.print_exc(file=sys.stderr)
+        return error_reply(500, f"internal error ({type(e).__name__}); see the server log")
+
+
+def _handle(job: Job) -> Reply:
+    formats = COLORIZE_FORMATS if job.op == "colorize" else LAYER_FORMATS if job.op == "layers" else None
+    if formats is None:
+        raise Rejected(400, f"unknown operation {job.op!r}")
+    if job.fmt not in formats:
+        raise Rejected(400, f"bad format {job.fmt!r}: expected {' or '.join(formats)}")
+    # Stage 1: parse and decode everything before any work (400 / 413).
+    try:
+        hints = Hints.from_json_text(job.hints) if job.hints and job.hints.strip() else None
+        options = parse_options(job.options)
+    except IrodoriError as e:
+        raise Rejected(400, str(e)) from None
+    ink = _decode_ink(job.lineart, "line art", job.max_pixels)
+    reference = _decode_reference(job) if job.reference is not None else None
+    if job.reference is None and job.reference_lines is not None:
+        raise Rejected(400, "reference_lines needs a reference (the coloured page) too")
+    # Stage 2: colour (422).
+    try:
+        refuse_paths(options)
+        result = colorize(ink, hints, reference, method=job.method, **options)
+    except IrodoriError as e:
+        raise Rejected(422, str(e)) from None
+    seconds = float(result.meta.get("seconds", 0.0))
+    if job.op == "layers":
+        from ..layers import encode_ora, encode_psd, result_layers
+
+        stack = result_layers(result, hints)
+        body = encode_ora(stack) if job.fmt == "ora" else encode_psd(stack)
+        return Reply(200, _MEDIA[job.fmt], body, filename=f"irodori.{job.fmt}", seconds=seconds)
+    if job.fmt == "json":
+        return Reply(200, _MEDIA["json"], json.dumps(result_json(result)).encode("utf-8"), seconds=seconds)
+    return Reply(200, _MEDIA["png"], encode_png(result.image), seconds=seconds)
+
+
+def parse_options(text: str | None) -> dict[str, Any]:
+    """Options JSON text -> dict; empty or None means no options."""
+    if text is None or not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise IrodoriError(f"bad options JSON: {e}") from None
+    if not isinstance(value, dict):
+        raise IrodoriError(f"options must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def refuse_paths(options: dict[str, Any]) -> None:
+    """The studio opens no file a client names: refuse option values that look like paths.
+
+    Methods take some files as string options (a model, a mean image); those
+    are for the CLI, where the user owns the machine.
+    """
+    for key, value in options.items():
+        if isinstance(value, str) and (any(c in value for c in "/\\~") or _FILE_SUFFIX.search(value)):
+            raise IrodoriError(f"option {key!r}: the studio server does not accept file paths ({value!r}); "
+                               "use the command line for options that name files")
+
+
+def warm_up(method: str) -> None:
+    """Colour a tiny drawing once, so the first real request does not pay for lazy imports."""
+    ink = np.zeros((32, 32), np.float32)
+    ink[4, 4:28] = ink[27, 4:28] = ink[4:28, 4] = ink[4:28, 27] = 1.0
+    hints = Hints.from_dict({"hints": [{"type": "point", "x": 16, "y": 16, "color": "#ff0000"}]})
+    try:
+        colorize(ink, hints, None, method=method)
+    except Exception:  # noqa: BLE001  a warm-up must never stop a worker from starting
+        pass
+
+
+def result_json(result: Result) -> dict[str, Any]:
+    """A Result as a JSON-ready dict of base64 PNGs (see module docstring)."""
+    h, w = result.image.shape[:2]
+    out: dict[str, Any] = {
+        "width": w, "height": h,
+        "method": result.meta.get("method"),
+        "seconds": result.meta.get("seconds"),
+        "meta": _plain(result.meta),
+        "image": _b64png(result.image),
+        "flats": _b64png(result.flats),
+    }
+    if result.regions is not None:
+        out["regions"] = _b64png(encode_regions(result.regions))
+    return out
+
+
+def encode_regions(regions: np.ndarray) -> np.ndarray:
+    """Region ids ``(H, W) int`` (-1 = none) -> ``(H, W, 3) uint8`` RGB, ``id + 1`` in 24 bits."""
+    v = regions.astype(np.int64) + 1
+    if v.size and (v.min() < 0 or v.max() >= 1 << 24):
+        raise IrodoriError("region ids must lie in [-1, 2**24 - 2] to encode as RGB")
+    return np.stack([(v >> 16) & 255, (v >> 8) & 255, v & 255], axis=-1).astype(np.uint8)
+
+
+def decode_regions(rgb: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`encode_regions`: ``(H, W, 3) uint8`` -> ``(H, W) int32`` ids (-1 = none)."""
+    v = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
+    return v - 1
+
+
+def _b64png(array: np.ndarray) -> str:
+    return base64.b64encode(encode_png(array)).decode("ascii")
+
+
+def _plain(meta: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-safe scalars (and lists/dicts of them) of a meta dict."""
+    def ok(v: Any) -> bool:
+        if isinstance(v, (str, bool, int)) or v is None:
+            return True
+        if isinstance(v, float):
+            return math.isfinite(v)
+        if isinstance(v, (list, tuple)):
+            return all(ok(x) for x in v)
+        if isinstance(v, dict):
+            return all(isinstance(k, str) and ok(x) for k, x in v.items())
+        return False
+
+    return {k: v for k, v in meta.items() if isinstance(k, str) and ok(v)}
+
+
+# ----------------------------------------------------------------- decoding
+_ink_cache: "OrderedDict[tuple[str, int], np.ndarray]" = OrderedDict()
+
+
+def _decode_ink(data: bytes, what: str, max_pixels: int) -> np.ndarray:
+    """Line-art bytes -> read-only ink map, cached by content (the studio resends one drawing)."""
+    key = (hashlib.sha1(data).hexdigest(), max_pixels)
+    ink = _ink_cache.get(key)
+    if ink is not None:
+        _ink_cache.move_to_end(key)
+        return ink
+    _check_pixels(data, what, max_pixels)
+    try:
+        ink = load_lineart(data, max_pixels)
+    except IrodoriError as e:
+        raise Rejected(400, f"{what}: {e}") from None
+    ink.setflags(write=False)
+    _ink_cache[key] = ink
+    while len(_ink_cache) > _INK_CACHE_SIZE:
+        _ink_cache.popitem(last=False)
+    return ink
+
+
+def _check_pixels(data: bytes, what: str, max_pixels: int) -> None:
+    """413 for an image whose header declares more than ``max_pixels``; other problems are left to the decoder."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(_stdio.BytesIO(data)) as im:
+                w, h = im.size
+    except Exception:  # noqa: BLE001  not an image: load_lineart says so precisely
+        return
+    if w * h > max_pixels:
+        raise Rejected(413, f"{what} is {w}x{h} = {w * h / 1e6:.1f} MP, over this server's limit of "
+                            f"{max_pixels / 1e6:.1f} MP")
+
+
+def _decode_reference(job: Job) -> Reference:
+    from ..pipeline import load_reference
+
+    assert job.reference is not None
+    _check_pixels(job.reference, "reference", job.max_pixels)
+    if job.reference_lines is not None:
+        _check_pixels(job.reference_lines, "reference lines", job.max_pixels)
+    try:
+        return load_reference(job.reference, job.reference_lines, job.max_pixels)  # type: ignore[arg-type]
+    except IrodoriError as e:
+        raise Rejected(400, f"reference: {e}") from None
