@@ -145,10 +145,14 @@ def load_lineart(src: Source, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarra
             alpha = None
     except (ValueError, OSError, TypeError) as e:
         raise IrodoriError(f"unsupported image mode {im.mode!r}: {_short(e)}") from None
-    ink = (255.0 - lum.astype(np.float32)) / 255.0
+    ink = _INK_OF_GRAY[lum]  # one table look-up per pixel
     if alpha is not None:
-        ink *= alpha.astype(np.float32) / 255.0
-    return np.clip(ink, 0.0, 1.0).astype(np.float32, copy=False)
+        ink *= _UNIT[alpha]
+    return ink
+
+
+_UNIT = np.arange(256, dtype=np.float32) / np.float32(255.0)
+_INK_OF_GRAY = np.float32(1.0) - _UNIT
 
 
 _HIGH_DEPTH = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
