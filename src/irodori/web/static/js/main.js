@@ -72,8 +72,8 @@ function updateCoach() {
       text = "This method colours from a reference: upload a coloured picture of the same character on the right.";
     } else if (m.capabilities.uses_hints && n === 0) {
       text = "Pick a colour on the left, then click inside a shape — the colour fills it up to the lines.";
-    } else if (m.capabilities.uses_hints && state.result && !store.items.some((h) => h.color === TRANSPARENT)) {
-      text = "Parts without a dot take a neighbour's colour: add a dot per part, and a Transparent (T) dot to keep the background white.";
+    } else if (m.capabilities.uses_hints && state.result?.paperFilled && !store.items.some((h) => h.color === TRANSPARENT)) {
+      text = "The background got a colour too: put a Transparent (T) dot on it to keep it white. Add a dot for every part.";
     }
   }
   coach.textContent = text;
@@ -544,7 +544,11 @@ async function run() {
     if (seq !== state.seq) return; // a newer request has started
     ctx.flats.clearRect(0, 0, bitmap.width, bitmap.height);
     ctx.flats.drawImage(bitmap, 0, 0);
-    state.result = { ...res, version };
+    // Is the paper at the corners filled? Then the coach suggests a transparent dot.
+    const corner = (x, y) => ctx.flats.getImageData(x, y, 1, 1).data[3] > 0;
+    const w = bitmap.width - 1, h = bitmap.height - 1;
+    const paperFilled = [corner(0, 0), corner(w, 0), corner(0, h), corner(w, h)].filter(Boolean).length >= 3;
+    state.result = { ...res, version, paperFilled };
     stage.dataset.resultVersion = String(version);
     clearError();
     $("status-result").textContent = `${state.method.name}: ${(res.seconds ?? 0).toFixed(2)} s`;

@@ -1,0 +1,232 @@
+"""End to end: the studio page in a real headless Chromium against a real server.
+
+uvicorn runs the app in a thread on a free loopback port; Playwright drives
+Debian's chromium like a person would (upload, pick colours, click dots,
+drag a stroke, undo, download), and the test reads the result canvas's
+pixels. A screenshot goes to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shutil
+import socket
+import threading
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("fastapi")
+uvicorn = pytest.importorskip("uvicorn")
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+from irodori.methods import method_names  # noqa: E402
+from irodori.web.app import create_app, example_lineart  # noqa: E402
+from irodori.web.config import StudioConfig  # noqa: E402
+
+from test_web_api import BLUE, GREEN, LINEART, MASKS, RED, YELLOW, H, W  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = os.environ.get("IRODORI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+RESULT_READY = """() => { const s = document.getElementById('stage');
+  return s.dataset.busy === 'false' && s.dataset.resultVersion === s.dataset.version; }"""
+
+
+class _Server(uvicorn.Server):
+    """uvicorn that says when it is listening (so the test waits on an event, not a sleep)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    app = create_app(StudioConfig(workers=1, timeout_s=30))
+    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        assert server.ready.wait(120), "the studio server did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, base_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "422" not in m.text else None)
+    pg.goto(base_url + "/")
+    pg.wait_for_selector("#stage[data-ready=true]", timeout=15000)
+    yield pg
+    context.close()
+    assert not errors, errors
+
+
+def screen(page, x: float, y: float) -> tuple[float, float]:
+    """Screen position of image pixel (x, y) under the page's current zoom and pan."""
+    return tuple(page.evaluate("""([x, y]) => { const v = window.studio.view;
+        const r = document.getElementById('viewport').getBoundingClientRect();
+        return [r.left + v.tx + x * v.scale, r.top + v.ty + y * v.scale]; }""", [x, y]))
+
+
+def wait_result(page) -> None:
+    page.wait_for_function(RESULT_READY, timeout=20000)
+
+
+def flats_pixels(page) -> np.ndarray:
+    """The result canvas (flats, RGBA at image size) as an ``(H, W, 4) uint8`` array."""
+    url = page.evaluate("() => document.getElementById('flats').toDataURL('image/png')")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGBA"))
+
+
+def hex_(c) -> str:
+    return "#%02x%02x%02x" % c
+
+
+def share(rgba: np.ndarray, mask: np.ndarray, colour) -> float:
+    """Fraction of ``mask`` pixels that are opaque and within 2 levels of ``colour``."""
+    px = rgba[mask].astype(int)
+    return float(((np.abs(px[:, :3] - colour).max(axis=1) <= 2) & (px[:, 3] == 255)).mean())
+
+
+def test_colour_a_drawing_end_to_end(page, tmp_path):
+    assert "fill" in method_names(), "the end-to-end test runs with the fill method"
+    # The method list is the registry's, and fill is the default.
+    assert page.eval_on_selector_all("#method option", "os => os.map(o => o.value)") == method_names()
+    assert page.input_value("#method") == "fill"
+
+    page.set_input_files("#file-input", files=[{"name": "shapes.png", "mimeType": "image/png", "buffer": LINEART}])
+    page.wait_for_selector("#stage[data-state=loaded]")
+    assert page.evaluate("() => [document.getElementById('flats').width, document.getElementById('flats').height]") == [W, H]
+    # Keep unhinted areas unfilled, so any colour that leaks across a line would show.
+    unhinted = page.locator("#options [name=unhinted]")
+    if unhinted.evaluate("e => e.tagName") == "SELECT":
+        unhinted.select_option("transparent")
+    else:
+        unhinted.fill("transparent")
+        unhinted.press("Enter")
+
+    # One stroke (brush) in the ellipse, then three dots, each colour from the colour picker.
+    page.keyboard.press("b")
+    page.fill("#color", hex_(YELLOW))
+    page.mouse.move(*screen(page, 60, 120))
+    page.mouse.down()
+    page.mouse.move(*screen(page, 120, 121), steps=6)
+    page.mouse.move(*screen(page, 180, 120), steps=6)
+    page.mouse.up()
+    page.keyboard.press("d")
+    for colour, (x, y) in ((RED, (40, 40)), (GREEN, (120, 40)), (BLUE, (200, 40))):
+        page.fill("#color", hex_(colour))
+        page.mouse.click(*screen(page, x, y))
+    assert page.evaluate("() => window.studio.store.items.map(h => h.type)") == ["stroke", "point", "point", "point"]
+    wait_result(page)
+
+    rgba = flats_pixels(page)
+    for name, colour in zip("abcd", (RED, GREEN, BLUE, YELLOW)):
+        assert share(rgba, MASKS[name], colour) > 0.99, name
+    assert (rgba[MASKS["paper"]][:, 3] == 0).all(), "colour crossed a closed line onto the paper"
+    assert page.is_hidden("#message")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "studio-e2e.png"))
+
+    # Undo the last dot: the blue shape goes back to unfilled; redo brings it back.
+    page.keyboard.press("Control+z")
+    wait_result(page)
+    undone = flats_pixels(page)
+    assert (undone[MASKS["c"]][:, 3] == 0).all()
+    assert share(undone, MASKS["a"], RED) > 0.99
+    page.keyboard.press("Control+Shift+z")
+    wait_result(page)
+    assert share(flats_pixels(page), MASKS["c"], BLUE) > 0.99
+
+    # The layered file: a real OpenRaster zip with the stack and the flats.
+    with page.expect_download() as dl:
+        page.click("#dl-ora")
+    ora = tmp_path / "out.ora"
+    dl.value.save_as(ora)
+    assert dl.value.suggested_filename == "shapes.ora"
+    with zipfile.ZipFile(ora) as z:
+        assert z.read("mimetype") == b"image/openraster"
+        stack = z.read("stack.xml").decode()
+        layers = {n: src for n, src in zip(_attrs(stack, "name"), _attrs(stack, "src"))}
+        assert {"paper", "flats", "lines", "hints"} <= set(layers)
+        flats = np.asarray(Image.open(io.BytesIO(z.read(layers["flats"]))).convert("RGBA"))
+    assert share(flats, MASKS["c"], BLUE) > 0.99 and (flats[MASKS["paper"]][:, 3] == 0).all()
+
+    # The hints JSON download is the project's format, in image pixels.
+    with page.expect_download() as dl:
+        page.click("#dl-hints")
+    saved = json.loads(Path(dl.value.path()).read_text())
+    assert saved["version"] == 1 and len(saved["hints"]) == 4
+    assert saved["hints"][1]["type"] == "point" and abs(saved["hints"][1]["x"] - 40) < 1.5
+
+    # A server error shows in the page as a message, and goes once fixed.
+    threshold = page.locator("#options [name=ink_threshold]")
+    threshold.fill("5")
+    threshold.press("Enter")
+    page.wait_for_selector("#message:not([hidden])")
+    assert "ink_threshold" in page.inner_text("#message")
+    threshold.fill("0.3")
+    threshold.press("Enter")
+    page.wait_for_selector("#message", state="hidden")
+    wait_result(page)
+
+
+def _attrs(xml: str, name: str) -> list[str]:
+    import re
+
+    return re.findall(rf'<layer [^>]*?\b{name}="([^"]*)"', xml)
+
+
+def test_first_time_user_colours_the_example(page):
+    """The walk a newcomer takes: load the example, pick a palette colour, click, get colours."""
+    if example_lineart() is None:
+        pytest.skip("no example bundled")
+    page.click("#drop-example")
+    page.wait_for_selector("#stage[data-state=loaded]")
+    assert not page.is_hidden("#coach")  # the page says what to do next
+    size = Image.open(example_lineart()).size
+    assert page.evaluate("() => [window.studio.state.image.width, window.studio.state.image.height]") == list(size)
+    page.click("#palette .swatch >> nth=0")
+    chosen = page.evaluate("() => window.studio.state.color")
+    page.mouse.click(*screen(page, size[0] * 0.55, size[1] * 0.6))
+    wait_result(page)
+    rgba = flats_pixels(page)
+    target = tuple(int(chosen[i:i + 2], 16) for i in (1, 3, 5))
+    assert share(rgba, np.ones(rgba.shape[:2], bool), target) > 0.05
+    assert not page.is_disabled("#dl-png")
+    page.screenshot(path=str(ARTIFACTS / "studio-example.png"))
