@@ -263,6 +263,12 @@ def test_unknown_method(capsys, tmp_path, art):
               "unknown method 'magic'; available:")
 
 
+def test_unknown_method_is_reported_before_reading_the_reference(capsys, tmp_path, art):
+    line, _ = art
+    _bad_case(capsys, tmp_path, ["colorize", line, "-m", "magic", "-o", tmp_path / "o.png",
+                                 "--reference", tmp_path / "missing.png"], "unknown method 'magic'")
+
+
 def test_unknown_option(capsys, tmp_path, art):
     line, _ = art
     _bad_case(capsys, tmp_path, ["colorize", line, "-m", "gray", "--option", "sharpness=3",

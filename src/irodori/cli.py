@@ -61,7 +61,7 @@ def colorize_cmd(
     max_pixels: int = typer.Option(64_000_000, "--max-pixels", help="Refuse images with more pixels than this."),
 ) -> None:
     """Colour a line drawing from hints (or a reference) and write the picture, flats and layers."""
-    from .pipeline import Outputs, colorize_file, load_reference, parse_option
+    from .pipeline import Outputs, check_method, colorize_file, load_reference, parse_option
 
     if max_pixels < 1:
         raise IrodoriError(f"--max-pixels must be >= 1, got {max_pixels}")
@@ -70,6 +70,7 @@ def colorize_cmd(
     options = dict(parse_option(o) for o in option)
     outputs = Outputs(out, flats, tuple(layers), overwrite)
     outputs.check()
+    check_method(method, options)
     ref = load_reference(reference, reference_lines, max_pixels) if reference is not None else None
     _, written = colorize_file(lineart, outputs, hints, method, options, ref, max_pixels)
     for p in written:

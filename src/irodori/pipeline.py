@@ -75,6 +75,11 @@ def parse_option(text: str) -> tuple[str, Any]:
     return key, value
 
 
+def check_method(method: str, options: dict[str, Any] | None = None) -> None:
+    """Fail on an unknown method name or option before any file is read."""
+    build_options(get_method(method), options or {})
+
+
 def load_hints(path: PathLike, shape: tuple[int, int], max_pixels: int = DEFAULT_MAX_PIXELS) -> Hints:
     """Read hints from ``.json`` or a PNG hint layer the size of the line art ``shape (H, W)``."""
     p = Path(path)
@@ -128,7 +133,7 @@ def colorize_file(lineart: PathLike, outputs: Outputs, hints: PathLike | Hints |
     the layered files, each atomically.
     """
     outputs.check()
-    build_options(get_method(method), options or {})  # fail on a bad name or option before reading
+    check_method(method, options)
     ink = load_lineart(lineart, max_pixels)
     if hints is None or isinstance(hints, Hints):
         hint_set = hints
