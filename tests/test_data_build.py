@@ -230,3 +230,20 @@ def test_cli_build_and_sheet(tmp_path, picture_folder, capsys):
     assert err.strip().splitlines()[-1].startswith("error: ") and "unknown data source" in err
     assert main(["data", "build", "folder", "--out", str(tmp_path / "m")]) == 2
     assert main(["data", "sheet", str(tmp_path / "nothing"), "-o", str(tmp_path / "s.png")]) == 2
+
+
+def test_readme_documents_every_data_build_option():
+    from pathlib import Path
+
+    import typer.main
+
+    from irodori.data.commands import data_app
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Datasets\n"):]
+    section = section[:section.find("\n## ", 1)]
+    group = typer.main.get_command(data_app)
+    for name in ("build", "sheet"):
+        for param in group.commands[name].params:
+            if param.param_type_name == "option" and param.name not in ("help",):
+                assert any(o in section for o in param.opts), f"README Datasets lacks {param.opts}"
