@@ -182,6 +182,11 @@ def test_colorize_json(client):
         assert regions[MASKS["a"]][0] != regions[MASKS["c"]][0]
 
 
+def test_json_without_regions(client):
+    body = post(client, data={"format": "json", "regions": "false"}).json()
+    assert "regions" not in body and "flats" in body
+
+
 def test_format_as_query_parameter(client):
     r = post(client, url="/api/colorize?format=json")
     assert r.status_code == 200 and "flats" in r.json()

@@ -220,7 +220,7 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
 
     async def run_job(request: Request, op: str, fmt: str, lineart: UploadFile, hints: str | None,
                       method: str | None, options: str | None, reference: UploadFile | None,
-                      reference_lines: UploadFile | None) -> Response:
+                      reference_lines: UploadFile | None, regions: bool = True) -> Response:
         name = method or default_method()
         if name not in method_names():
             return _error(422, f"unknown method {name!r}; available: {', '.join(method_names())}")
@@ -228,7 +228,8 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
         ref = await reference.read() if reference is not None else None
         ref_lines = await reference_lines.read() if reference_lines is not None else None
         job = Job(op=op, lineart=data, method=name, hints=hints, options=options, reference=ref or None,
-                  reference_lines=ref_lines or None, fmt=fmt, max_pixels=config.max_pixels)
+                  reference_lines=ref_lines or None, fmt=fmt, max_pixels=config.max_pixels,
+                  regions=regions)
         key = hashlib.sha1(data).hexdigest()
         pool: WorkerPool = request.app.state.pool
         try:
@@ -274,13 +275,14 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
         reference_lines: UploadFile | None = File(None, description="the reference's line art"),
         format: str | None = Form(None, description="png (default) or json"),
         format_query: str | None = Query(None, alias="format", description="png or json (form field wins)"),
+        regions: bool = Form(True, description="with format=json: include the region id map"),
     ) -> Response:
         """Colour the line art; returns the composite PNG, or JSON with ``format=json``."""
         fmt = format or format_query or "png"
         if fmt not in COLORIZE_FORMATS:
             return _error(400, f"bad format {fmt!r}: expected {' or '.join(COLORIZE_FORMATS)}")
         return await run_job(request, "colorize", fmt, lineart, hints, method, options, reference,
-                             reference_lines)
+                             reference_lines, regions)
 
     @app.post("/api/layers", tags=["colour"], response_class=Response,
               responses={200: {"content": {"image/openraster": {}, "image/vnd.adobe.photoshop": {}},

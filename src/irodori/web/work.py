@@ -67,6 +67,7 @@ class Job:
     reference_lines: bytes | None = None
     fmt: str = "png"
     max_pixels: int = 16_000_000
+    regions: bool = True
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,8 @@ def _handle(job: Job) -> Reply:
         body = encode_ora(stack) if job.fmt == "ora" else encode_psd(stack)
         return Reply(200, _MEDIA[job.fmt], body, filename=f"irodori.{job.fmt}", seconds=seconds)
     if job.fmt == "json":
-        return Reply(200, _MEDIA["json"], json.dumps(result_json(result)).encode("utf-8"), seconds=seconds)
+        body = json.dumps(result_json(result, regions=job.regions)).encode("utf-8")
+        return Reply(200, _MEDIA["json"], body, seconds=seconds)
     return Reply(200, _MEDIA["png"], encode_png(result.image), seconds=seconds)
 
 
@@ -177,8 +179,8 @@ def warm_up(method: str) -> None:
         pass
 
 
-def result_json(result: Result) -> dict[str, Any]:
-    """A Result as a JSON-ready dict of base64 PNGs (see module docstring)."""
+def result_json(result: Result, regions: bool = True) -> dict[str, Any]:
+    """A Result as a JSON-ready dict of base64 PNGs (see module docstring); ``regions=False`` leaves them out."""
     h, w = result.image.shape[:2]
     out: dict[str, Any] = {
         "width": w, "height": h,
@@ -188,7 +190,7 @@ def result_json(result: Result) -> dict[str, Any]:
         "image": _b64png(result.image),
         "flats": _b64png(result.flats),
     }
-    if result.regions is not None:
+    if regions and result.regions is not None:
         out["regions"] = _b64png(encode_regions(result.regions))
     return out
 

@@ -54,7 +54,7 @@ function form(fields, extra) {
 
 // The result as {image: Blob, flats: Blob, regions: Blob|null, seconds, width, height}.
 export async function colorize(fields, signal) {
-  const res = await call("/api/colorize", { method: "POST", body: form(fields, { format: "json" }), signal });
+  const res = await call("/api/colorize", { method: "POST", body: form(fields, { format: "json", regions: "false" }), signal });
   const data = await res.json();
   return {
     image: b64Blob(data.image), flats: b64Blob(data.flats),
