@@ -173,6 +173,23 @@ def test_colour_a_drawing_end_to_end(page, tmp_path):
     wait_result(page)
     assert share(flats_pixels(page), MASKS["c"], BLUE) > 0.99
 
+    # The eyedropper takes red from the picture and hands back the dot tool; the eraser
+    # removes the blue dot in one undoable step.
+    page.keyboard.press("i")
+    page.mouse.click(*screen(page, 30, 30))
+    assert page.evaluate("() => [window.studio.state.color, window.studio.state.tool]") == [hex_(RED), "dot"]
+    page.keyboard.press("e")
+    page.mouse.move(*screen(page, 195, 40))
+    page.mouse.down()
+    page.mouse.move(*screen(page, 205, 40), steps=4)
+    page.mouse.up()
+    wait_result(page)
+    assert page.evaluate("() => window.studio.store.items.length") == 3
+    assert (flats_pixels(page)[MASKS["c"]][:, 3] == 0).all()
+    page.click("#undo")
+    wait_result(page)
+    assert share(flats_pixels(page), MASKS["c"], BLUE) > 0.99
+
     # The layered file: a real OpenRaster zip with the stack and the flats.
     with page.expect_download() as dl:
         page.click("#dl-ora")
@@ -193,6 +210,14 @@ def test_colour_a_drawing_end_to_end(page, tmp_path):
     saved = json.loads(Path(dl.value.path()).read_text())
     assert saved["version"] == 1 and len(saved["hints"]) == 4
     assert saved["hints"][1]["type"] == "point" and abs(saved["hints"][1]["x"] - 40) < 1.5
+    # ... and loads back after Clear.
+    page.click("#clear")
+    wait_result(page)
+    assert page.evaluate("() => window.studio.store.items.length") == 0
+    page.set_input_files("#hints-input", dl.value.path())
+    wait_result(page)
+    assert page.evaluate("() => window.studio.store.toJSON()") == saved
+    assert share(flats_pixels(page), MASKS["b"], GREEN) > 0.99
 
     # A server error shows in the page as a message, and goes once fixed.
     threshold = page.locator("#options [name=ink_threshold]")
