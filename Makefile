@@ -36,5 +36,17 @@ train-default: install
 		$$(test -f runs/default/checkpoint.pt && echo --resume) >> runs/default/train.log 2>&1
 	$(BIN)/irodori export runs/default -o src/irodori/models/default.onnx --overwrite
 
+# Compare every registered method on the OpenMoji and DiceBear test splits (reports/eval/report.md,
+# results.csv, grids, plots) and refresh the README's "How the methods compare" block and its grid.
+EVAL_ARGS ?= --workers 2
+eval: install
+	test -f data/openmoji/manifest.csv || $(BIN)/irodori data build openmoji --out data/openmoji --quiet
+	test -f data/dicebear/manifest.csv || $(BIN)/irodori data build dicebear --out data/dicebear --quiet
+	mkdir -p reports
+	$(BIN)/irodori eval --data data/openmoji --data data/dicebear \
+		-o reports/eval --overwrite $(EVAL_ARGS)
+	$(BIN)/python -m irodori.eval.readme reports/eval README.md \
+		--grid reports/eval/grids/dicebear_16.png --grid-to docs/eval-grid.png
+
 clean:
 	rm -rf out build dist .pytest_cache

@@ -209,3 +209,16 @@ def test_hints_file_next_to_picture_is_found(tmp_path):
     (item,) = eval_data.load(root).items
     assert item.hints == root / "x.json" and item.color is None
     json.loads((root / "x.json").read_text())
+
+
+def test_readme_block_from_report(first_run, tmp_path):
+    from irodori.eval import readme
+
+    doc = tmp_path / "README.md"
+    doc.write_text("# x\n\n## How the methods compare\n\ntext\n\n<!-- eval:begin -->\nold\n<!-- eval:end -->\n\n## After\n")
+    grid = first_run / "grids" / "tiny_4.png"
+    assert readme.main([str(first_run), str(doc), "--grid", str(grid), "--grid-to", "docs/g.png"]) == 0
+    text = doc.read_text()
+    assert "old" not in text and text.startswith("# x") and text.endswith("## After\n")
+    assert "| `gray` | 2" not in text and "| method | 0 | 4 |" in text and "![" in text
+    assert 0 < (tmp_path / "docs" / "g.png").stat().st_size <= readme.MAX_GRID_BYTES

@@ -32,6 +32,7 @@ from . import harness, report
 from .metrics import PSNR_CAP
 
 GRID_IMAGES = 6
+MEAN_MAX_IMAGES = 1000  # the mean of a thousand pictures is as good as the mean of all of them
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def run_eval(config: EvalConfig) -> EvalOutcome:
         for k, item in enumerate(p.data.items):
             jobs.append(harness.Job(item, p.settings, p.methods, keep_images=k < config.grid_images,
                                     fid_weights=str(config.fid_weights) if config.fid_weights else None))
-    bar = (lambda total: tqdm(total=total, desc="eval", unit="img", file=sys.stderr)) \
+    bar = (lambda total: tqdm(total=total, desc="eval", unit="img", file=sys.stderr,
+                                       mininterval=1.0)) \
         if config.progress else None
     results = harness.run_jobs(jobs, workers=config.workers, progress=bar)
     run_seconds = time.perf_counter() - start
@@ -131,12 +133,15 @@ def run_eval(config: EvalConfig) -> EvalOutcome:
         offset += len(p.data.items)
         labels = [s.label for s in p.settings]
         ran = [m.name for m in p.methods]
+        # A method that failed on every image (a missing model, say) gets no grid column.
+        shown = [m for m in ran if any(r["method"] == m and r["status"] == "ok"
+                                       for res_i in res for r in res_i.rows)]
         grids = []
         pictures = [r.pictures for r in res if r.pictures]
         for s in labels:
             if pictures:
                 path = config.out / "grids" / f"{_safe(p.data.name)}_{_safe(s)}.png"
-                written.append(report.write_png_bytes(path, report.grid_image(pictures, s, ran),
+                written.append(report.write_png_bytes(path, report.grid_image(pictures, s, shown),
                                                       config.overwrite))
                 grids.append((s, path))
         plot = config.out / "plots" / f"{_safe(p.data.name)}.png"
@@ -164,9 +169,9 @@ def _mean_image(d: eval_data.EvalData, config: EvalConfig, method_list: list[str
             source = d.root
         else:
             return None, "pass --mean-from DIR, a dataset with a train split"
-    paths = eval_data.train_colors(source)
+    paths = eval_data.train_colors(source, limit=MEAN_MAX_IMAGES)
     progress = (lambda it: tqdm(it, desc=f"mean image of {Path(source).name}", unit="img",
-                                file=sys.stderr, leave=False)) if config.progress else None
+                                file=sys.stderr, leave=False, mininterval=1.0)) if config.progress else None
     mean = harness.mean_training_image(paths, progress=progress)
     path = config.out / "mean" / f"{_safe(d.name)}.png"
     written.append(report.write_png_bytes(path, mean, config.overwrite))

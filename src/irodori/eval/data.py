@@ -4,7 +4,8 @@ Three kinds of folder are understood:
 
 * a dataset built by ``irodori data build``: ``manifest.csv`` with ``id`` and
   ``split`` columns, ``line/<id>.png`` and ``color/<id>.png``; optionally
-  ``pairs/pairs.csv`` naming same-character pairs (used as references);
+  ``pairs/pairs.csv`` naming another picture of the same character for some
+  images (used as their reference by methods that need one);
 * any folder with ``line/`` and ``color/`` holding files of the same names
   (every file is evaluated; there are no splits);
 * a folder of line art without ground truth (directly, or under ``line/``),
@@ -75,25 +76,24 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
         raise IrodoriError(f"cannot read {path}: {e}") from None
 
 
-def _pairs(root: Path) -> dict[str, str]:
-    """Same-character partners from ``root/pairs/pairs.csv``: id -> the id of its reference.
+def _pairs(root: Path) -> dict[str, tuple[Path, Path]]:
+    """Same-character partners from ``root/pairs/pairs.csv``: id -> (line, colour) of its partner.
 
-    The file lists pairs of dataset ids in its first two columns (any header
-    names); each image of a pair serves as the other's reference.
+    The file (written by ``irodori data build dicebear``) has one row per
+    pair picture with ``ref_id`` (an image of the dataset) and ``line`` and
+    ``color`` (paths relative to ``root``) of another picture of the same
+    character. The pair is symmetric, so the partner serves as the
+    reference when the dataset image is evaluated; the first partner listed
+    for an image is used.
     """
     path = root / "pairs" / "pairs.csv"
     if not path.is_file():
         return {}
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise IrodoriError(f"cannot read {path}: {e}") from None
-    partner: dict[str, str] = {}
-    for row in rows[1:]:
-        if len(row) >= 2 and row[0] and row[1]:
-            partner.setdefault(row[0], row[1])
-            partner.setdefault(row[1], row[0])
+    partner: dict[str, tuple[Path, Path]] = {}
+    for row in _read_csv(path, ("ref_id", "line", "color")):
+        line, color = root / row["line"], root / row["color"]
+        if row["ref_id"] not in partner and line.is_file() and color.is_file():
+            partner[row["ref_id"]] = (line, color)
     return partner
 
 
@@ -132,10 +132,10 @@ def load(root: str | Path, split: str = "test", limit: int | None = None) -> Eva
         if missing:
             raise IrodoriError(f"{root}: {len(missing)} image(s) of the manifest are missing, "
                                f"first {missing[0]!r} (is the build finished?)")
-        pairs = {k: v for k, v in _pairs(root).items() if v in lines and v in colors}
-        items = [Item(name, i, lines[i], colors[i], reference_id=pairs.get(i),
-                      reference_line=lines[pairs[i]] if i in pairs else None,
-                      reference_color=colors[pairs[i]] if i in pairs else None) for i in ids]
+        pairs = _pairs(root)
+        items = [Item(name, i, lines[i], colors[i], reference_id=pairs[i][0].stem if i in pairs else None,
+                      reference_line=pairs[i][0] if i in pairs else None,
+                      reference_color=pairs[i][1] if i in pairs else None) for i in ids]
         has_pairs = bool(pairs)
     elif has_truth:
         lines, colors = _images(line_dir), _images(color_dir)
@@ -169,11 +169,11 @@ def load(root: str | Path, split: str = "test", limit: int | None = None) -> Eva
     return EvalData(name, root, tuple(items), has_truth, has_pairs, tuple(notes))
 
 
-def train_colors(root: str | Path) -> list[Path]:
+def train_colors(root: str | Path, limit: int | None = None) -> list[Path]:
     """Colour images of the train split of a built dataset (for the mean image).
 
-    A folder without a manifest gives all of ``color/``. Raises IrodoriError
-    when there are none.
+    A folder without a manifest gives all of ``color/``. ``limit`` keeps the
+    first images in hash order. Raises IrodoriError when there are none.
     """
     root = Path(root)
     color_dir = root / "color"
@@ -188,4 +188,5 @@ def train_colors(root: str | Path) -> list[Path]:
         paths = list(colors.values())
     if not paths:
         raise IrodoriError(f"--mean-from {root}: no training colour images found")
-    return paths
+    paths.sort(key=lambda p: order_key(p.stem))
+    return paths[:limit] if limit else paths
