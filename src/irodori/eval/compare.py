@@ -32,6 +32,7 @@ from . import harness, report
 from .metrics import PSNR_CAP
 
 GRID_IMAGES = 6
+MEMORY_IMAGES = 8  # images per data folder whose calls are run again under tracemalloc
 MEAN_MAX_IMAGES = 1000  # the mean of a thousand pictures is as good as the mean of all of them
 
 
@@ -113,7 +114,8 @@ def run_eval(config: EvalConfig) -> EvalOutcome:
     for p in plans:
         for k, item in enumerate(p.data.items):
             jobs.append(harness.Job(item, p.settings, p.methods, keep_images=k < config.grid_images,
-                                    fid_weights=str(config.fid_weights) if config.fid_weights else None))
+                                    fid_weights=str(config.fid_weights) if config.fid_weights else None,
+                                    measure_memory=k < MEMORY_IMAGES))
     bar = (lambda total: tqdm(total=total, desc="eval", unit="img", file=sys.stderr,
                                        mininterval=1.0)) \
         if config.progress else None
@@ -254,10 +256,12 @@ def _report_md(config: EvalConfig, plans: list[harness.Plan], sections: list[lis
         "images.",
         "- **hint ΔE00**: for each coloured hint, the mean CIEDE2000 between its colour and the output "
         "under it (paper pixels only), averaged per image and then over images.",
-        "- **s/img**: wall time of the method call per image; **peak MiB**: peak of memory allocated "
-        "through Python and NumPy during the call (tracemalloc; native libraries such as onnxruntime "
-        "are not counted), the maximum over images. Methods that ignore hints run once per image and "
-        "are scored against each setting's hints.",
+        "- **s/img**: wall time of the method call per image (the first call of each method in a "
+        "worker process, which pays for imports and model loading, is not counted); **peak MiB**: "
+        f"peak of memory allocated through Python and NumPy during the call, measured in a second, "
+        f"traced call on the first {MEMORY_IMAGES} images of each data folder (tracemalloc; memory of "
+        "native libraries such as onnxruntime is not counted), the maximum over them. Methods that "
+        "ignore hints run once per image and are scored against each setting's hints.",
         "- Hints are simulated from the ground truth by `irodori.hints.simulate_hints`, seeded from a "
         "hash of the image id and the setting, so runs are comparable.",
         ""]
