@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import tempfile
 import zipfile
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -298,7 +300,11 @@ def test_time_limit_stops_the_job_and_replaces_the_worker():
     for i in range(40):
         cv2.circle(big, (100 * i % 3900 + 50, (i * 397) % 3900 + 50), 80 + 5 * i, 0, 3)
     config = StudioConfig(workers=1, timeout_s=1.0, max_pixels=20_000_000, max_upload_bytes=64 * 2**20)
-    with TestClient(create_app(config)) as c:
+    system_tmp = tempfile.gettempdir()
+    with TestClient(create_app(config, own_tempdir=True)) as c:
+        # Uploads over 1 MB spill to disk: only into the app's private directory.
+        private = Path(tempfile.gettempdir())
+        assert private.name.startswith("irodori-studio-") and private.stat().st_mode & 0o777 == 0o700
         hints = json.dumps({"hints": [{"type": "point", "x": 10, "y": 10, "color": "#ff0000"}]})
         r = c.post("/api/colorize", data={"method": "fill", "hints": hints},
                    files={"lineart": ("big.png", png(big), "image/png")})
@@ -308,3 +314,4 @@ def test_time_limit_stops_the_job_and_replaces_the_worker():
         r = c.post("/api/colorize", data={"method": "gray"}, files={"lineart": ("a.png", LINEART, "image/png")})
         assert r.status_code == 200, r.text
         assert c.get("/api/health").json()["workers"]["alive"] == 1
+    assert not private.exists() and tempfile.gettempdir() == system_tmp

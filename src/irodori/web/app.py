@@ -18,9 +18,9 @@ read (counted bytes); each image's pixel count is checked from its header
 before decoding; colouring runs in a :class:`~irodori.web.pool.WorkerPool`
 of processes with a per-job time limit. Errors are JSON ``{"error": ...}``
 with 400 (malformed), 413 (too large), 422 (unusable), 503 (busy) or 504
-(over the time limit). Uploads that spill to disk go to a private
-temporary directory that is removed at shutdown; no client-supplied path is
-ever opened.
+(over the time limit). Under ``irodori serve``, uploads that spill to disk
+go to a private (0700) temporary directory that is removed at shutdown;
+the server writes no other file, and opens no path a client names.
 """
 
 from __future__ import annotations
@@ -141,12 +141,17 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def create_app(config: StudioConfig | None = None) -> FastAPI:
+def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) -> FastAPI:
     """The studio as an ASGI app; worker processes start with the app's lifespan.
 
     Parameters
     ----------
     config : limits and pool size; defaults to :class:`StudioConfig()`.
+    own_tempdir : make the private temporary directory this process's
+        default (``tempfile.tempdir``) while the app runs, so uploads that
+        spill to disk land there. Only for a process that runs nothing but
+        the studio (``irodori serve``); elsewhere spilled uploads are
+        anonymous temporary files in the system's temporary directory.
     """
     config = config or StudioConfig()
     config.validate()
@@ -155,7 +160,9 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tmpdir = tempfile.mkdtemp(prefix="irodori-studio-")  # mode 0700
         previous = tempfile.tempdir
-        tempfile.tempdir = tmpdir  # where Starlette spools large uploads
+        if own_tempdir:
+            tempfile.tempdir = tmpdir  # where Starlette spools large uploads
+        app.state.tmpdir = tmpdir
         pool = WorkerPool(config.workers, config.timeout_s, config.max_waiting, tmpdir, warm=default_method())
         try:
             await pool.start()
@@ -163,7 +170,8 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
             yield
         finally:
             await pool.close()
-            tempfile.tempdir = previous
+            if own_tempdir:
+                tempfile.tempdir = previous
             shutil.rmtree(tmpdir, ignore_errors=True)
 
     app = FastAPI(
@@ -312,5 +320,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: StudioConfig | None
     """Run the studio with uvicorn until interrupted (binds loopback unless told otherwise)."""
     import uvicorn
 
-    uvicorn.run(create_app(config), host=host, port=port, log_level=log_level,
+    uvicorn.run(create_app(config, own_tempdir=True), host=host, port=port, log_level=log_level,
                 timeout_graceful_shutdown=5)
