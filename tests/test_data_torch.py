@@ -99,3 +99,20 @@ def test_bad_arguments(root, tmp_path):
         PairDataset(root, split="holdout")
     with pytest.raises(IrodoriError, match="manifest"):
         PairDataset(tmp_path)
+
+
+def test_no_hints_mode_gives_an_empty_map(root):
+    x = PairDataset(root, split="all", size=32, augment=False, hint_mode=None)[0]
+    assert x["hint"].shape == (4, 8, 8) and not x["hint"].any()
+
+
+def test_hint_map_matches_the_neural_method():
+    """Training data and inference must draw hints alike (the neural method has its own copy)."""
+    neural_io = pytest.importorskip("irodori.methods._neural_io")
+    from irodori.hints import simulate_hints
+    from irodori.synthetic import make_lineart
+
+    d = make_lineart(64, 64, n_shapes=5, seed=2)
+    hints = simulate_hints(d.colors, d.ink, n=25, mode="strokes", rng=4)
+    colors, mask, _ = hints.rasterize((64, 64))
+    np.testing.assert_allclose(hint_map(hints, (64, 64)), neural_io.hint_map(colors, mask, (16, 16)), atol=1e-5)

@@ -28,7 +28,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..errors import IrodoriError
-from ..hints import SIMULATE_MODES, simulate_hints
+from ..hints import SIMULATE_MODES, Hints, simulate_hints
 from ..lineart import change_thickness
 from .hintmap import HINT_SCALE, hint_map
 from .manifest import SPLITS, read_manifest
@@ -55,7 +55,8 @@ class PairDataset(Dataset):
     size : side ``S`` of the square crops; a multiple of 4.
     augment : random scale/crop/flip/thickness/JPEG (training) or a fixed centre crop.
     hint_mode : ``points``, ``strokes``, ``per-region`` or ``mixed`` (one of the
-        first two at random per item).
+        first two at random per item); None leaves the hint map empty (for a
+        trainer that simulates its own hints).
     seed : base seed of augmentation and hints.
     preload : keep decoded pictures in memory: True, False or ``"auto"``
         (when they take under 3 GiB). Preloaded arrays are shared copy-on-write
@@ -63,13 +64,13 @@ class PairDataset(Dataset):
     """
 
     def __init__(self, root: str | os.PathLike[str], split: str = "train", size: int = 256,
-                 augment: bool = True, hint_mode: str = "points", seed: int = 0,
+                 augment: bool = True, hint_mode: str | None = "points", seed: int = 0,
                  preload: bool | str = "auto") -> None:
         if split not in (*SPLITS, "all"):
             raise IrodoriError(f"split must be one of {', '.join(SPLITS)} or all, got {split!r}")
         if size < 8 or size % HINT_SCALE:
             raise IrodoriError(f"size must be a multiple of {HINT_SCALE} and at least 8, got {size}")
-        if hint_mode not in HINT_MODES:
+        if hint_mode is not None and hint_mode not in HINT_MODES:
             raise IrodoriError(f"hint_mode must be one of {', '.join(HINT_MODES)}, got {hint_mode!r}")
         self.root = Path(root)
         self.rows = [r for r in read_manifest(self.root) if split == "all" or r.split == split]
@@ -144,7 +145,7 @@ class PairDataset(Dataset):
         mode = self.hint_mode
         if mode == "mixed":
             mode = "points" if rng.random() < 0.5 else "strokes"
-        hints = simulate_hints(color, ink, n=None, mode=mode, rng=rng)
+        hints = Hints(()) if mode is None else simulate_hints(color, ink, n=None, mode=mode, rng=rng)
         return {
             "line": torch.from_numpy(ink[None].copy()),
             "color": torch.from_numpy(np.ascontiguousarray(color.transpose(2, 0, 1), np.float32) / 255.0),
