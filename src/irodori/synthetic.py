@@ -9,7 +9,7 @@ later shape hides the lines and paper of earlier ones beneath it.
 The ground truth comes from the geometry, not from the pixels: each pixel
 belongs to the topmost shape covering it (or to the background), so a gap
 in an outline does not merge the two sides. Ground-truth regions are the
-connected pieces of paper (``ink < 0.5``) of one shape; every piece of one
+connected pieces of paper (``ink < 0.3``, where two lines closer than that touch) of one shape; every piece of one
 shape shares that shape's colour.
 
 Everything is a pure function of the arguments and ``seed``.
@@ -26,7 +26,7 @@ from scipy import ndimage as ndi
 from .hints import Hints, Point
 
 _SHIFT = 4  # fixed-point bits for cv2 drawing: sub-pixel accurate outlines
-_INK_PAPER = 0.5  # ink below this is paper for the ground truth
+_INK_PAPER = 0.3  # ink below this is paper for the ground truth (a pinch of two AA lines closes)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class SyntheticDrawing:
     ----------
     ink : (H, W) float32 in [0, 1], 1 = ink.
     regions : (H, W) int32 ground-truth region id ``0..n_regions-1`` of every
-        paper pixel (``ink < 0.5``), -1 under lines (and in specks of paper
+        paper pixel (``ink < 0.3``), -1 under lines (and in specks of paper
         smaller than ``min_area`` pixels inside thin anti-aliased lines).
     colors : (H, W, 3) uint8 ground-truth colouring, defined everywhere
         (under lines it is the colour of the shape whose edge the line is).
@@ -131,7 +131,7 @@ def make_lineart(height: int, width: int, n_shapes: int = 12, gap: float = 0.0, 
         ``(1, 3)`` at 512 px.
     p_gap : chance that a (non-sliver) outline gets a gap, when ``gap > 0``.
     p_nested : chance that a shape is placed inside an earlier one.
-    p_sliver : chance that a shape is a thin sliver (2-5 px of paper wide).
+    p_sliver : chance that a shape is a thin sliver (3-6 px of paper wide).
     min_area : paper pieces smaller than this (anti-aliasing specks along thin
         lines) are not regions; they count as line (-1).
 
@@ -163,7 +163,7 @@ def make_lineart(height: int, width: int, n_shapes: int = 12, gap: float = 0.0, 
             size = min(height, width) * rng.uniform(0.06, 0.22)
         size = max(size, 6.0 + 3 * thick)
         if sliver:
-            paper = rng.uniform(2.0, 5.0)
+            paper = rng.uniform(3.0, 6.0)
             pts = _box(centre, size * rng.uniform(1.0, 2.0), (paper + thick) / 2, rng.uniform(0, np.pi))
         elif kind < 0.45:
             pts = _ellipse(centre, size, size * rng.uniform(0.4, 1.0), rng.uniform(0, np.pi))

@@ -1,0 +1,234 @@
+"""Method ``fill``: flat colours from hints, LazyBrush-style, on a region graph.
+
+Each hint colour is a label; a region with a hint is a terminal of that
+label. Labelling minimizes the Potts energy of LazyBrush (Sykora, Dingliana
+and Collins 2009): giving two adjacent regions different colours costs the
+length of their shared boundary that crosses paper, while a boundary along a
+line is almost free. So colour stops at lines, a gap up to ``gap`` pixels
+is closed because a short cut across it is cheaper than flooding around, and
+a region without a hint takes the colour of the hinted region it is most
+strongly connected to (``unhinted="connected"``).
+
+Why a region graph and not the pixel grid
+-----------------------------------------
+LazyBrush and Krita's Colorize Mask cut the pixel grid: millions of nodes,
+seconds per megapixel. The optimal cut on that grid runs along lines or
+across the narrowest openings, and those are exactly the boundaries of the
+watershed basins of the distance-to-ink map that :mod:`irodori.regions`
+builds (GIMP's "fill by line art detection", Fourey, Tschumperle and Revoy
+2018, closes gaps with the same geometry). Cutting the few-thousand-node
+region graph instead (alpha-expansion, :mod:`irodori.graphcut`) gives the
+same answer up to the exact pixel path of a cut across open paper, in a
+fraction of the time: the cost is dominated by a few passes over the pixels.
+
+Hints of two colours inside one region (an opening wider than ``gap``
+between them) are separated inside that region by a watershed seeded by the
+hints on the distance-to-ink map, so the cut runs through the narrowest part.
+
+Lines: pixels under and beside lines belong to an adjacent region, so the
+flats carry colour under the whole line and the composite (flats multiplied
+by the untouched lines) shows no white halo.
+
+References
+----------
+D. Sykora, J. Dingliana, S. Collins. LazyBrush: Flexible painting tool for
+hand-drawn cartoons. Computer Graphics Forum 28(2), 2009.
+S. Fourey, D. Tschumperle, D. Revoy. A fast and efficient semi-guided
+algorithm for flat coloring line-arts. VMV 2018.
+Y. Boykov, O. Veksler, R. Zabih. Fast approximate energy minimization via
+graph cuts. IEEE TPAMI 23(11), 2001.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import cv2
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from ..errors import IrodoriError
+from ..graphcut import alpha_expansion
+from ..hints import Hints, Point
+from ..regions import RegionGraph, build_region_graph
+from . import register
+from .base import Capabilities, Reference, Result, make_result
+
+UNHINTED_MODES = ("connected", "transparent")
+
+
+@register
+class Fill:
+    """Flat fill from hints by a graph cut on the region graph (see module docstring)."""
+
+    name = "fill"
+    description = ("Flat colours from hints (LazyBrush-style graph cut on a region graph): "
+                   "colour stops at lines and closes small gaps.")
+    capabilities = Capabilities(needs_hints=True, uses_hints=True, flats=True)
+
+    @dataclass(frozen=True)
+    class Options:
+        gap: float | None = field(default=None, metadata={
+            "help": "largest gap in a line (pixels) that is closed; default 0.4% of the "
+                    "longer side, at least 3"})
+        unhinted: str = field(default="connected", metadata={
+            "help": "'connected': regions without a hint take the colour of the hinted region "
+                    "they are most strongly connected to; 'transparent': areas not reached "
+                    "from a hint through open paper stay unfilled"})
+        ink_threshold: float = field(default=0.3, metadata={
+            "help": "ink level (0-1) from which a pixel counts as line when finding regions"})
+
+        def validate(self) -> None:
+            if self.gap is not None and not self.gap >= 0:
+                raise IrodoriError(f"option gap must be >= 0 pixels, got {self.gap}")
+            if self.unhinted not in UNHINTED_MODES:
+                raise IrodoriError(f"option unhinted must be one of {', '.join(UNHINTED_MODES)}, "
+                                   f"got {self.unhinted!r}")
+            if not 0 < self.ink_threshold < 1:
+                raise IrodoriError(f"option ink_threshold must be in (0, 1), got {self.ink_threshold}")
+
+    def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None,
+            options: Options) -> Result:
+        if not hints:
+            raise IrodoriError("method 'fill' needs at least one hint (a point or a stroke)")
+        flats, regions, meta = fill_flats(ink, hints, gap=options.gap, unhinted=options.unhinted,
+                                          ink_threshold=options.ink_threshold)
+        return make_result(flats, ink, regions=regions, **meta)
+
+
+def fill_flats(ink: np.ndarray, hints: Hints, gap: float | None = None, unhinted: str = "connected",
+               ink_threshold: float = 0.3) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Flat colours from hints.
+
+    Parameters
+    ----------
+    ink : (H, W) float32 in [0, 1], 1 = ink.
+    hints : at least one hint; colour None = leave that area unfilled.
+    gap, unhinted, ink_threshold : see ``Fill.Options``.
+
+    Returns
+    -------
+    flats : (H, W, 4) uint8 RGBA, alpha 255 where coloured, 0 where unfilled.
+    regions : (H, W) int32 region id of every pixel.
+    meta : region count, gap, working scale and timings (seconds).
+    """
+    t0 = time.perf_counter()
+    # Hints act through their centre lines: a fat dot that spills over a thin line
+    # must not seed the region beyond it.
+    hint_labels, palette = _centre_lines(hints).label_map(ink.shape)
+    rg = build_region_graph(ink, gap=gap, ink_threshold=ink_threshold, marks=hint_labels)
+    t1 = time.perf_counter()
+    node_hint = _hints_per_region(rg, hint_labels, ink, ink_threshold, len(palette))
+    labels = _solve(rg, node_hint, len(palette), unhinted)
+    t2 = time.perf_counter()
+    # colour table: one RGBA row per label, then a transparent row for "unfilled"
+    table = np.zeros((len(palette) + 1, 4), np.uint8)
+    for k, col in enumerate(palette):
+        if col is not None:
+            table[k, :3] = col
+            table[k, 3] = 255
+    flats = table[labels][rg.labels]
+    conflicts = np.flatnonzero(node_hint.sum(axis=1) > 1)
+    for node in conflicts:
+        _split_region(flats, rg, int(node), hint_labels, ink, ink_threshold, table)
+    t3 = time.perf_counter()
+    meta = {"n_regions": rg.n, "gap": rg.gap, "scale": rg.scale, "split_regions": len(conflicts),
+            "seconds_graph": t1 - t0, "seconds_cut": t2 - t1, "seconds_paint": t3 - t2}
+    return flats, rg.labels, meta
+
+
+def _centre_lines(hints: Hints) -> Hints:
+    """The same hints with every dot shrunk to its centre pixel and every stroke to 1 px wide."""
+    return Hints(tuple(replace(h, radius=0.5) if isinstance(h, Point) else replace(h, width=1.0)
+                       for h in hints))
+
+
+def _hints_per_region(rg: RegionGraph, hint_labels: np.ndarray, ink: np.ndarray,
+                      ink_threshold: float, k: int) -> np.ndarray:
+    """(n, K) bool: which hint labels touch each region.
+
+    Hint pixels on lines are ignored when that label also has pixels on paper,
+    so a dot that brushes a line does not leak into the region across it.
+    """
+    flat = hint_labels.ravel()
+    idx = np.flatnonzero(flat)
+    lab = flat[idx] - 1
+    on_paper = ink.ravel()[idx] < ink_threshold
+    has_paper = np.zeros(k, bool)
+    has_paper[lab[on_paper]] = True
+    keep = on_paper | ~has_paper[lab]
+    node = rg.labels.ravel()[idx[keep]]
+    out = np.zeros((rg.n, k), bool)
+    out[node, lab[keep]] = True
+    return out
+
+
+def _solve(rg: RegionGraph, node_hint: np.ndarray, k: int, unhinted: str) -> np.ndarray:
+    """A label per region in ``[0, K]`` (K = unfilled) by alpha-expansion with hinted terminals."""
+    n = rg.n
+    out = np.full(n, k, np.int64)
+    hinted = node_hint.any(axis=1)
+    active = np.ones(n, bool)
+    edges, weights = rg.edges.astype(np.int64), rg.weights.astype(np.float64)
+    if unhinted == "transparent":
+        # only areas joined to a hint through open paper get colour
+        opened = rg.open_length > 0.5
+        comp = _components(n, edges[opened])
+        active = np.isin(comp, np.unique(comp[hinted]))
+    keep = active[edges[:, 0]] & active[edges[:, 1]]
+    edges, weights = edges[keep], weights[keep]
+
+    free = active & ~hinted
+    unary = np.where(node_hint, 0.0, np.inf)
+    # A free island can only usefully take the labels of the terminals around it:
+    # any other label costs at least as much (Potts), so forbid them.
+    i, j = edges[:, 0], edges[:, 1]
+    ff = free[i] & free[j]
+    island = _components(n, edges[ff])
+    n_island = int(island.max()) + 1 if n else 0
+    touch = np.zeros((n_island, k))
+    for a, b in ((i, j), (j, i)):
+        sel = free[a] & hinted[b]
+        np.add.at(touch, island[a[sel]], node_hint[b[sel]] * weights[sel, None])
+    seen = touch > 0
+    lonely = ~seen.any(axis=1)
+    seen[lonely] = True  # an island with no terminal nearby may take any label
+    unary[free] = np.where(seen[island[free]], 0.0, np.inf)
+    init = np.argmin(unary, axis=1)
+    init[free] = np.argmax(touch[island[free]], axis=1)
+    sub = np.flatnonzero(active)
+    if len(sub):
+        remap = np.full(n, -1, np.int64)
+        remap[sub] = np.arange(len(sub))
+        out[sub] = alpha_expansion(unary[sub], remap[edges], weights, init=init[sub], max_sweeps=3)
+    return out
+
+
+def _components(n: int, edges: np.ndarray) -> np.ndarray:
+    graph = sparse.coo_array((np.ones(len(edges), np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    return connected_components(graph.tocsr(), directed=False)[1]
+
+
+def _split_region(flats: np.ndarray, rg: RegionGraph, node: int, hint_labels: np.ndarray,
+                  ink: np.ndarray, ink_threshold: float, table: np.ndarray) -> None:
+    """Separate hints of several colours inside one region by a seeded watershed (in place).
+
+    The watershed runs on the inverted distance to ink, so the colours meet
+    at the narrowest part of the paper between the hints.
+    """
+    from skimage.segmentation import watershed
+
+    ys, xs = np.nonzero(rg.labels == node)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    mask = rg.labels[y0:y1, x0:x1] == node
+    paper = (ink[y0:y1, x0:x1] < ink_threshold) & mask
+    seeds = np.where(mask, hint_labels[y0:y1, x0:x1], 0)
+    if (seeds[paper] > 0).any():
+        seeds[~paper] = 0  # hint pixels on lines only count when nothing else does
+    dist = cv2.distanceTransform(paper.astype(np.uint8), cv2.DIST_L2, 5)
+    grown = watershed(-dist, markers=seeds, mask=mask)
+    part = flats[y0:y1, x0:x1]
+    for lab in np.unique(grown[grown > 0]):
+        part[grown == lab] = table[lab - 1]
