@@ -221,6 +221,9 @@ class WorkerPool:
     async def _acquire(self, key: str | None) -> _Worker:
         if self._closed:
             raise PoolBusy("the server is shutting down")
+        for dead in [w for w in self._idle if not w.proc.is_alive()]:
+            self._idle.remove(dead)  # died while idle (killed from outside): start a fresh one
+            self._replace(dead)
         if self._idle:
             pick = next((i for i, w in enumerate(self._idle) if key is not None and w.key == key),
                         len(self._idle) - 1)
