@@ -41,6 +41,7 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     wall: float = 0.0
+    cpu: float = 0.0  # server CPU seconds (all processes) during the phase
 
     def pct(self, q: float) -> float:
         if not self.latencies:
@@ -51,6 +52,22 @@ class Phase:
     @property
     def throughput(self) -> float:
         return len(self.latencies) / self.wall if self.wall else 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children, from /proc (0 where unreadable)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                total += sum(cpu_seconds(int(c)) for c in f.read().split())
+    except (OSError, ValueError, IndexError):
+        pass
+    return total
 
 
 def free_port() -> int:
@@ -178,8 +195,10 @@ def main() -> None:
         try:
             run_phase(url, Phase("warm-up", 1), lineart, hints, args.method, 2, 30, args.format)
             for clients, total in ((1, args.single_requests), (args.clients, args.requests)):
+                cpu0 = cpu_seconds(proc.pid)
                 phase = run_phase(url, Phase(f"{clients} client(s)", clients), lineart, hints, args.method,
                                   total, args.budget, args.format)
+                phase.cpu = cpu_seconds(proc.pid) - cpu0
                 rows.append((workers, phase))
         finally:
             proc.terminate()
@@ -190,10 +209,12 @@ def main() -> None:
 
     print()
     print(f"{'workers':>7} {'clients':>7} {'requests':>8} {'errors':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} "
-          f"{'req/s':>7}")
+          f"{'req/s':>7} {'CPU s/req':>9}")
     for workers, p in rows:
+        n = len(p.latencies) + len(p.errors)
         print(f"{workers:>7} {p.clients:>7} {len(p.latencies):>8} {len(p.errors):>6} {p.pct(.5):>7.3f} "
-              f"{p.pct(.95):>7.3f} {max(p.latencies, default=float('nan')):>7.3f} {p.throughput:>7.2f}")
+              f"{p.pct(.95):>7.3f} {max(p.latencies, default=float('nan')):>7.3f} {p.throughput:>7.2f} "
+              f"{p.cpu / max(n, 1):>9.3f}")
     for workers, p in rows:
         for e in p.errors[:3]:
             print(f"  error ({workers} workers, {p.clients} clients): {e}")
@@ -214,6 +235,13 @@ def main() -> None:
         print(f"{args.clients} clients, {servers[-1]} workers vs {servers[0]}: throughput x{b.throughput / a.throughput:.2f}, "
               f"p95 x{b.pct(.95) / a.pct(.95):.2f}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    busy = by[(servers[-1], args.clients)]
+    per_req = busy.cpu / max(len(busy.latencies) + len(busy.errors), 1)
+    if per_req > 0:
+        # A model, not a measurement: what the same CPU work gives on cores nobody else uses.
+        rate = min(servers[-1], cores) / per_req
+        print(f"server CPU per request {per_req:.3f} s: on {min(servers[-1], cores)} otherwise idle cores at most "
+              f"{rate:.1f} req/s, so about {args.clients / rate:.2f} s per request with {args.clients} clients")
     main_phase = by[(servers[-1], args.clients)]
     ok = not main_phase.errors and main_phase.pct(.95) < 2.0
     print(f"target (0 errors, p95 < 2 s at {args.clients} clients, {servers[-1]} workers): "

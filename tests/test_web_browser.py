@@ -255,3 +255,32 @@ def test_first_time_user_colours_the_example(page):
     assert share(rgba, np.ones(rgba.shape[:2], bool), target) > 0.05
     assert not page.is_disabled("#dl-png")
     page.screenshot(path=str(ARTIFACTS / "studio-example.png"))
+
+
+def test_drop_a_file_then_zoom_and_pan(page):
+    """Dropping a drawing on the page opens it; the wheel zooms at the pointer, Space + drag pans."""
+    data = base64.b64encode(LINEART).decode()
+    transfer = page.evaluate_handle("""(b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
+        return dt; }""", data)
+    page.dispatch_event("#stage", "drop", {"dataTransfer": transfer})
+    page.wait_for_selector("#stage[data-state=loaded]")
+    assert page.evaluate("() => window.studio.state.image.name") == "dropped.png"
+    view = "() => { const v = window.studio.view; return [v.scale, v.tx, v.ty]; }"
+    scale0, _, _ = page.evaluate(view)
+    x, y = screen(page, 120, 40)
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -400)
+    page.wait_for_function(f"() => window.studio.view.scale > {scale0 * 1.2}")
+    assert np.allclose(screen(page, 120, 40), (x, y), atol=1.5)  # the point under the pointer stays put
+    scale1, tx1, ty1 = page.evaluate(view)
+    page.keyboard.down(" ")
+    page.mouse.down()
+    page.mouse.move(x + 50, y + 30, steps=3)
+    page.mouse.up()
+    page.keyboard.up(" ")
+    scale2, tx2, ty2 = page.evaluate(view)
+    assert scale2 == scale1 and abs(tx2 - tx1 - 50) < 1 and abs(ty2 - ty1 - 30) < 1
+    assert page.evaluate("() => window.studio.store.items.length") == 0  # panning placed no hint
