@@ -7,6 +7,7 @@ mask (1 where a hint lies), as in Ci et al. 2018.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from ..errors import IrodoriError
@@ -29,12 +30,15 @@ def hint_map(hints: Hints, shape: tuple[int, int], scale: int = HINT_SCALE) -> n
     out = np.zeros((4, h // scale, w // scale), np.float32)
     if not hints:
         return out
-    colors, mask, _ = hints.rasterize((h, w))
-    m = mask.reshape(h // scale, scale, w // scale, scale).astype(np.float32)
-    count = m.sum(axis=(1, 3))
-    rgb = (colors.astype(np.float32) / 255.0).reshape(h // scale, scale, w // scale, scale, 3)
-    total = (rgb * m[..., None]).sum(axis=(1, 3))
-    hit = count > 0
-    out[:3][:, hit] = (total[hit] / count[hit][:, None]).T
+    labels, palette = hints.label_map((h, w))
+    # Per label: (r, g, b, 1) for a coloured hint, zeros for none or transparent.
+    lut = np.zeros((len(palette) + 1, 4), np.float32)
+    for k, col in enumerate(palette):
+        if col is not None:
+            lut[k + 1] = (col[0] / 255.0, col[1] / 255.0, col[2] / 255.0, 1.0)
+    # INTER_AREA at an integer factor is the exact mean over each scale x scale cell.
+    area = cv2.resize(np.take(lut, labels, axis=0), (w // scale, h // scale), interpolation=cv2.INTER_AREA)
+    hit = area[..., 3] > 1e-6
+    out[:3][:, hit] = (area[hit, :3] / area[hit, 3:4]).T
     out[3] = hit
     return out
