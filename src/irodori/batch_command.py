@@ -1,0 +1,49 @@
+"""``irodori batch``: a thin adapter over :func:`irodori.batch.run_batch`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .cli import app
+
+
+@app.command("batch")
+def batch_cmd(
+    pages: Path = typer.Argument(..., help="Folder of line-art pages (a chapter)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Folder for the coloured pages (<page>.png); created if missing."),
+    method: str = typer.Option("fill", "--method", "-m", help="Method name (see `irodori methods`)."),
+    option: List[str] = typer.Option([], "--option", metavar="KEY=VALUE", help="Method option KEY=VALUE (repeatable)."),
+    hints_dir: Optional[Path] = typer.Option(None, "--hints-dir", help="Folder of per-page hints "
+                                             "(<page>.hints.json, <page>.json or <page>.hints.png); "
+                                             "default: beside each page."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="Coloured reference of the same character."),
+    reference_lines: Optional[Path] = typer.Option(None, "--reference-lines", help="The reference's line art."),
+    workers: int = typer.Option(1, "--workers", "-j", help="Pages coloured in parallel (processes)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Recolour pages already done instead of skipping them."),
+    max_pixels: int = typer.Option(64_000_000, "--max-pixels", help="Refuse images with more pixels than this."),
+) -> None:
+    """Colour every page of a folder with one method; skips pages already done, reports failures.
+
+    Exit code 0 when every page is done or skipped, 1 when a page failed, 2 for bad arguments.
+    """
+    from tqdm import tqdm
+
+    from .batch import run_batch
+    from .errors import IrodoriError
+    from .pipeline import load_reference, parse_option
+
+    if max_pixels < 1:
+        raise IrodoriError(f"--max-pixels must be >= 1, got {max_pixels}")
+    if reference_lines is not None and reference is None:
+        raise IrodoriError("--reference-lines needs --reference")
+    options = dict(parse_option(o) for o in option)
+    ref = load_reference(reference, reference_lines, max_pixels) if reference is not None else None
+    report = run_batch(pages, out, method, options, ref, hints_dir, workers, overwrite, max_pixels,
+                       progress=lambda n: tqdm(total=n, unit="page", file=sys.stderr, disable=n == 0))
+    typer.echo(report.summary(), err=bool(report.failed))
+    if report.failed:
+        raise typer.Exit(1)

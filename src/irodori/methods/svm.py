@@ -1,0 +1,355 @@
+"""Method ``svm``: colour a new drawing from a coloured page of the same character.
+
+After Charpiat et al. (2009): describe every pixel of the line art by local
+descriptors at several scales (here DAISY on the ink, distance to lines,
+position in the drawing's frame, and descriptors of the paper region the
+pixel lies in), reduce the texture part by PCA, quantize the reference's
+colours into K classes (k-means in Lab) and learn one SVM per class with
+probability estimates on pixels sampled from the reference. On the new
+drawing the class probabilities become the data term ``-log p`` of a Potts
+energy on the fill engine's region graph (region unary = sum of its pixels'
+unaries; edge cost = the graph's line-aware weights, cheap along lines),
+minimized by alpha-expansion graph cuts. Each region is painted with its
+class's colour as it appears in the reference; hinted regions are fixed to
+the hint's colour.
+
+The RBF SVMs use a Nystroem kernel map and linear SVMs (one per class,
+one-vs-rest) with sigmoid-calibrated probabilities: close to an exact RBF
+SVC (``benchmarks/bench_svm.py`` compares them) at a fraction of the cost.
+The reference is mirrored left-right and both copies are learned from, so a
+character drawn facing the other way is still recognised.
+
+Sizes: the reference and the new drawing may differ in size, margins and
+scale. Every descriptor is measured in the drawing's own frame (the bounding
+box of its lines), and texture is computed after resizing each drawing so
+that this box has the same side (``work_size`` pixels).
+
+References
+----------
+G. Charpiat, I. Bezrukov, M. Hofmann, Y. Altun, B. Schölkopf. "Machine
+Learning Methods for Automatic Image Colorization". In Computational
+Photography: Methods and Applications, CRC Press, 2010.
+Y. Boykov, O. Veksler, R. Zabih. "Fast Approximate Energy Minimization via
+Graph Cuts". IEEE TPAMI 23(11), 2001.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import time
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.kernel_approximation import Nystroem
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+from ..errors import IrodoriError
+from ..hints import Hints
+from ..reference.features import DrawingFeatures, describe, work_to_full
+from ..reference.palette import PAPER, Palette, quantize
+from ..reference.prepare import check_reference, region_graph
+from . import register
+from .base import Capabilities, Reference, Result, make_result
+
+_MIN_CLASS_SAMPLES = 6
+_P_FLOOR = 1e-3
+_STRIDE = 2  # unaries from every other working pixel in each direction
+_PCA_SAMPLES = 4000
+
+
+@dataclass(frozen=True)
+class SVMOptions:
+    """Options of the ``svm`` method."""
+
+    samples: int = field(default=6000, metadata={"help": "reference pixels sampled for training (per mirror copy)"})
+    pca: int = field(default=24, metadata={"help": "PCA components kept of the DAISY texture descriptors"})
+    components: int = field(default=400, metadata={"help": "Nystroem components approximating the RBF kernel"})
+    gamma: float = field(default=1.0, metadata={"help": "RBF kernel gamma on the weighted, standardized descriptors"})
+    C: float = field(default=1.0, metadata={"help": "SVM regularization (larger = fit the reference harder)"})
+    texture_weight: float = field(default=0.6, metadata={"help": "weight of the texture (DAISY) descriptors"})
+    region_weight: float = field(default=1.0, metadata={"help": "weight of the region descriptors"})
+    smoothness: float = field(default=1.0, metadata={"help": "graph-cut smoothness (0 = no spatial coherence)"})
+    max_colors: int = field(default=16, metadata={"help": "most colour classes taken from the reference"})
+    mirror: bool = field(default=True, metadata={"help": "also learn from the left-right mirrored reference"})
+    work_size: int = field(default=256, metadata={"help": "side of the drawing's frame for descriptors, pixels"})
+    seed: int = field(default=0, metadata={"help": "random seed (sampling, k-means, kernel map)"})
+
+    def validate(self) -> None:
+        for name in ("samples", "pca", "components", "max_colors", "work_size"):
+            if getattr(self, name) < 1:
+                raise IrodoriError(f"option {name!r} must be >= 1, got {getattr(self, name)}")
+        if self.max_colors < 2:
+            raise IrodoriError(f"option 'max_colors' must be >= 2, got {self.max_colors}")
+        if self.work_size < 32:
+            raise IrodoriError(f"option 'work_size' must be >= 32, got {self.work_size}")
+        for name in ("gamma", "C"):
+            if not getattr(self, name) > 0:
+                raise IrodoriError(f"option {name!r} must be > 0, got {getattr(self, name)}")
+        for name in ("texture_weight", "region_weight", "smoothness"):
+            if not getattr(self, name) >= 0:
+                raise IrodoriError(f"option {name!r} must be >= 0, got {getattr(self, name)}")
+
+
+@dataclass
+class ReferenceModel:
+    """What ``svm`` learned from a reference: descriptor maps, the classifier and the palette."""
+
+    palette: Palette
+    pca: PCA
+    scaler: StandardScaler
+    weights: np.ndarray
+    kernel: Nystroem
+    classifier: CalibratedClassifierCV
+    classes: np.ndarray
+    options: SVMOptions
+    seconds: float = 0.0
+
+    def features(self, texture: np.ndarray, other: np.ndarray) -> np.ndarray:
+        """Raw descriptors ``texture (N, Dt)``, ``other (N, Do)`` -> kernel features ``(N, components)``."""
+        z = np.concatenate([self.pca.transform(texture), other], axis=1)
+        z = self.scaler.transform(z) * self.weights
+        return self.kernel.transform(z)
+
+    def predict_proba(self, texture: np.ndarray, other: np.ndarray) -> np.ndarray:
+        """Class probabilities ``(N, K)`` (K = palette size; unseen classes get 0)."""
+        p = self.classifier.predict_proba(self.features(texture, other))
+        out = np.zeros((len(p), len(self.palette)), np.float64)
+        out[:, self.classes] = p
+        return out
+
+
+def _training_pixels(feats: DrawingFeatures, classes_full: np.ndarray, k: int, n: int,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Sample working pixels of the reference, balanced over classes: ``(index (N,), class (N,))``."""
+    ys, xs = work_to_full(classes_full.shape, feats.ink_work.shape)
+    cls = classes_full[np.ix_(ys, xs)].ravel()
+    cls = np.where(feats.ink_work.ravel() < PAPER, cls, -1)
+    per_class = int(np.ceil(n / k))
+    picks, labels = [], []
+    for c in range(k):
+        idx = np.flatnonzero(cls == c)
+        if len(idx) > per_class:
+            idx = rng.choice(idx, per_class, replace=False)
+        picks.append(idx)
+        labels.append(np.full(len(idx), c, np.int64))
+    return np.concatenate(picks), np.concatenate(labels)
+
+
+def fit_reference(reference: Reference, options: SVMOptions | None = None) -> ReferenceModel:
+    """Learn colour classes of a reference.
+
+    Parameters
+    ----------
+    reference : Reference with ``colors (H, W, 3) uint8`` and ``ink (H, W) float32 [0, 1]``.
+    options : SVMOptions (defaults when None).
+
+    Returns
+    -------
+    ReferenceModel, ready for :func:`apply_model`.
+    """
+    opts = options or SVMOptions()
+    start = time.perf_counter()
+    colors, ink = check_reference(reference)
+    palette, classes_full = quantize(colors, ink, max_colors=opts.max_colors, seed=opts.seed)
+    k = len(palette)
+    rng = np.random.default_rng(opts.seed)
+    graph = region_graph(ink)
+    copies = [(ink, graph, classes_full)]
+    if opts.mirror:
+        copies.append((ink[:, ::-1], dataclasses.replace(graph, labels=np.ascontiguousarray(graph.labels[:, ::-1])),
+                       classes_full[:, ::-1]))
+    tex, oth, ys = [], [], []
+    for ink_c, graph_c, classes_c in copies:
+        feats = describe(np.ascontiguousarray(ink_c), graph_c, opts.work_size)
+        idx, y = _training_pixels(feats, classes_c, k, opts.samples, rng)
+        t, o = feats.pixels(idx)
+        tex.append(t)
+        oth.append(o)
+        ys.append(y)
+    texture, other, y = np.concatenate(tex), np.concatenate(oth), np.concatenate(ys)
+    counts = np.bincount(y, minlength=k)
+    keep_classes = np.flatnonzero(counts >= _MIN_CLASS_SAMPLES)
+    if len(keep_classes) < 2:
+        raise IrodoriError("the reference has fewer than two colours covering enough paper to learn from")
+    keep = np.isin(y, keep_classes)
+    texture, other, y = texture[keep], other[keep], y[keep]
+
+    sub = rng.choice(len(y), min(len(y), _PCA_SAMPLES), replace=False)
+    pca = PCA(n_components=min(opts.pca, texture.shape[1], len(sub)), random_state=opts.seed).fit(texture[sub])
+    z = np.concatenate([pca.transform(texture), other], axis=1)
+    scaler = StandardScaler().fit(z)
+    n_tex = pca.n_components_
+    n_geo = feats.geometry.shape[2]
+    weights = np.concatenate([np.full(n_tex, opts.texture_weight / np.sqrt(n_tex)),
+                              np.full(n_geo, 1.0 / np.sqrt(n_geo)),
+                              np.full(other.shape[1] - n_geo, opts.region_weight / np.sqrt(other.shape[1] - n_geo))])
+    z = scaler.transform(z) * weights
+    kernel = Nystroem(kernel="rbf", gamma=opts.gamma, n_components=min(opts.components, len(y)),
+                      random_state=opts.seed).fit(z)
+    phi = kernel.transform(z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = CalibratedClassifierCV(LinearSVC(C=opts.C, dual=False, max_iter=2000, random_state=opts.seed),
+                                     method="sigmoid", cv=3).fit(phi, y)
+    return ReferenceModel(palette=palette, pca=pca, scaler=scaler, weights=weights, kernel=kernel,
+                          classifier=clf, classes=clf.classes_.astype(np.int64), options=opts,
+                          seconds=time.perf_counter() - start)
+
+
+def region_unary(model: ReferenceModel, feats: DrawingFeatures) -> np.ndarray:
+    """Data term of every region: ``(n, K) float64`` sum over its pixels of ``-log p(class)``.
+
+    Working pixels on paper, on a grid of stride 2, stand for ``4 / scale**2``
+    full-resolution pixels each; a region too small to hold one is scored once at its centroid and
+    weighted by its full-resolution area.
+    """
+    k = len(model.palette)
+    wl = feats.work_labels.ravel()
+    h, w = feats.ink_work.shape
+    grid = np.zeros((h, w), bool)
+    grid[::_STRIDE, ::_STRIDE] = True
+    paper = np.flatnonzero(grid.ravel() & (feats.ink_work.ravel() < 0.5))
+    seen = np.zeros(feats.n, bool)
+    seen[wl[paper]] = True
+    missing = np.flatnonzero(~seen & (feats.area > 0))
+    t, o = feats.pixels(paper)
+    if len(missing):
+        # Centroid of each missing region, mapped to its nearest working pixel.
+        H, W = feats.labels.shape
+        flat = feats.labels.ravel()
+        ys, xs = np.divmod(np.arange(H * W, dtype=np.float64), W)
+        safe = np.maximum(feats.area, 1)
+        cy = np.bincount(flat, ys, minlength=feats.n)[missing] / safe[missing]
+        cx = np.bincount(flat, xs, minlength=feats.n)[missing] / safe[missing]
+        wy = np.clip((cy * h / H).astype(np.int64), 0, h - 1)
+        wx = np.clip((cx * w / W).astype(np.int64), 0, w - 1)
+        widx = wy * w + wx
+        t2 = feats.texture.reshape(-1, feats.texture.shape[2])[widx]
+        g2 = feats.geometry.reshape(-1, feats.geometry.shape[2])[widx]
+        o2 = np.concatenate([g2, feats.regions[missing]], axis=1)
+        t, o = np.concatenate([t, t2]), np.concatenate([o, o2])
+    p = model.predict_proba(t, o)
+    nll = -np.log(np.clip(p, _P_FLOOR, 1.0))
+    owner = np.concatenate([wl[paper], missing])
+    weight = np.concatenate([np.full(len(paper), _STRIDE ** 2 / feats.frame.scale ** 2), feats.area[missing]])
+    unary = np.zeros((feats.n, k))
+    for c in range(k):
+        unary[:, c] = np.bincount(owner, nll[:, c] * weight, minlength=feats.n)
+    return unary
+
+
+def _hinted_regions(hints: Hints, labels: np.ndarray, n: int) -> dict[int, tuple[int, int, int] | None]:
+    """Region -> hint colour for every region a hint touches (the hint covering most of it wins)."""
+    if not hints:
+        return {}
+    hl, palette = hints.label_map(labels.shape)
+    sel = hl > 0
+    if not sel.any():
+        return {}
+    pairs = labels[sel].astype(np.int64) * (len(palette) + 1) + hl[sel]
+    values, counts = np.unique(pairs, return_counts=True)
+    best: dict[int, tuple[int, int]] = {}
+    for v, c in zip(values, counts):
+        r, h = divmod(int(v), len(palette) + 1)
+        if r not in best or c > best[r][1]:
+            best[r] = (h, int(c))
+    return {r: palette[h - 1] for r, (h, _) in best.items()}
+
+
+def apply_model(model: ReferenceModel, ink: np.ndarray, hints: Hints | None = None) -> Result:
+    """Colour ``ink (H, W) float32 [0, 1]`` with a fitted ReferenceModel.
+
+    Returns a Result whose flats give every region one colour of the
+    reference's palette (or its hint's colour; alpha 0 for a transparent
+    hint) and ``regions`` the region graph's labels.
+    """
+    from ..graphcut import alpha_expansion
+
+    opts = model.options
+    start = time.perf_counter()
+    graph = region_graph(ink)
+    feats = describe(ink, graph, opts.work_size)
+    unary = region_unary(model, feats)
+    colours = [tuple(int(c) for c in rgb) for rgb in model.palette.colors]
+    alphas = [255] * len(colours)
+    hinted = _hinted_regions(hints or Hints(), graph.labels, graph.n)
+    if hinted:
+        extra: dict[Any, int] = {}
+        for col in set(hinted.values()):
+            if col is not None and col in colours:
+                extra[col] = colours.index(col)
+            else:
+                extra[col] = len(colours)
+                colours.append((255, 255, 255) if col is None else col)
+                alphas.append(0 if col is None else 255)
+        unary = np.concatenate([unary, np.full((graph.n, len(colours) - unary.shape[1]), np.inf)], axis=1)
+        for r, col in hinted.items():
+            fixed = extra[col]
+            unary[r] = np.inf
+            unary[r, fixed] = 0.0
+    edges = np.asarray(graph.edges, np.int64).reshape(-1, 2)
+    weights = np.asarray(graph.weights, np.float64) * opts.smoothness
+    if opts.smoothness > 0 and len(edges):
+        labels = alpha_expansion(unary, edges, weights)
+    else:
+        labels = np.argmin(unary, axis=1)
+    table = np.zeros((len(colours), 4), np.uint8)
+    table[:, :3] = np.asarray(colours, np.uint8)
+    table[:, 3] = alphas
+    flats = table[labels[graph.labels]]
+    return make_result(flats, ink, regions=graph.labels, fit_seconds=model.seconds,
+                       apply_seconds=time.perf_counter() - start, n_colors=len(model.palette),
+                       n_regions=int(graph.n))
+
+
+_CACHE: OrderedDict[str, ReferenceModel] = OrderedDict()
+_CACHE_SIZE = 2
+
+
+def _cache_key(reference: Reference, opts: SVMOptions) -> str:
+    h = hashlib.sha1()
+    for arr in (reference.colors, reference.ink):
+        a = np.ascontiguousarray(arr)
+        h.update(str((a.shape, a.dtype.str)).encode())
+        h.update(a.tobytes())
+    h.update(repr(opts).encode())
+    return h.hexdigest()
+
+
+def fit_cached(reference: Reference, options: SVMOptions) -> ReferenceModel:
+    """:func:`fit_reference`, remembering the last two fits (a chapter shares one reference)."""
+    key = _cache_key(reference, options)
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    model = fit_reference(reference, options)
+    _CACHE[key] = model
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return model
+
+
+@register
+class SVM:
+    """Charpiat et al. example-based colouring from a reference (see module docstring)."""
+
+    name = "svm"
+    description = ("Learns the colours of a coloured reference of the same character (SVMs on local "
+                   "descriptors + graph cuts) and paints a new drawing in flats.")
+    capabilities = Capabilities(needs_hints=False, uses_hints=True, needs_reference=True, flats=True)
+    Options = SVMOptions
+
+    def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None, options: SVMOptions) -> Result:
+        if reference is None:
+            raise IrodoriError("method 'svm' needs a coloured reference (--reference)")
+        model = fit_cached(reference, options)
+        result = apply_model(model, ink, hints)
+        return result
