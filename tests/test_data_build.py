@@ -2,6 +2,8 @@
 
 import csv
 import os
+import shutil
+import subprocess
 
 import cv2
 import numpy as np
@@ -202,16 +204,34 @@ def test_bad_input(tmp_path, picture_folder):
         _build(make_source("folder", path=picture_folder), tmp_path / "o", size=8)
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes to read-only folders")
-def test_read_only_output(tmp_path, picture_folder):
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A folder nobody may write into: chmod for users; the immutable flag for root, who ignores modes."""
     ro = tmp_path / "ro"
     ro.mkdir()
-    ro.chmod(0o500)
-    try:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(ro)],
+                                                            capture_output=True).returncode != 0:
+            pytest.skip("running as root without chattr +i: no way to make a read-only folder")
+        try:
+            yield ro
+        finally:
+            subprocess.run(["chattr", "-i", str(ro)], check=True)
+    else:
+        ro.chmod(0o500)
+        try:
+            yield ro
+        finally:
+            ro.chmod(0o700)
+
+
+def test_read_only_output(read_only_dir, picture_folder, capsys):
+    for out in (read_only_dir, read_only_dir / "new"):
         with pytest.raises(IrodoriError, match="cannot write"):
-            _build(make_source("folder", path=picture_folder), ro / "out")
-    finally:
-        ro.chmod(0o700)
+            _build(make_source("folder", path=picture_folder), out)
+    assert main(["data", "build", "folder", str(picture_folder), "--out", str(read_only_dir), "-q"]) == 2
+    assert capsys.readouterr().err.startswith("error: cannot write to output directory")
+    assert list(read_only_dir.iterdir()) == []
 
 
 def test_cli_build_and_sheet(tmp_path, picture_folder, capsys):
