@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -295,22 +296,38 @@ def test_server_still_serves_after_errors(client):
 
 # ------------------------------------------------------------------ time limit
 def test_time_limit_stops_the_job_and_replaces_the_worker():
-    """A job over the limit answers 504 at once; its worker is killed and a fresh one takes over."""
+    """A job over the limit answers 504 at once; its worker is killed and a fresh one takes over.
+
+    With no room to wait (``max_waiting=0``), a request that comes while the
+    only worker is busy gets 503 at once instead of queueing.
+    """
     big = np.full((4000, 4000), 255, np.uint8)
     for i in range(40):
         cv2.circle(big, (100 * i % 3900 + 50, (i * 397) % 3900 + 50), 80 + 5 * i, 0, 3)
-    config = StudioConfig(workers=1, timeout_s=1.0, max_pixels=20_000_000, max_upload_bytes=64 * 2**20)
+    config = StudioConfig(workers=1, timeout_s=1.0, max_pixels=20_000_000, max_upload_bytes=64 * 2**20,
+                          max_waiting=0)
     system_tmp = tempfile.gettempdir()
     with TestClient(create_app(config, own_tempdir=True)) as c:
         # Uploads over 1 MB spill to disk: only into the app's private directory.
         private = Path(tempfile.gettempdir())
         assert private.name.startswith("irodori-studio-") and private.stat().st_mode & 0o777 == 0o700
         hints = json.dumps({"hints": [{"type": "point", "x": 10, "y": 10, "color": "#ff0000"}]})
-        r = c.post("/api/colorize", data={"method": "fill", "hints": hints},
-                   files={"lineart": ("big.png", png(big), "image/png")})
-        assert_error(r, 504, "time limit")
+        answers = {}
+        slow = threading.Thread(target=lambda: answers.setdefault("slow", c.post(
+            "/api/colorize", data={"method": "fill", "hints": hints},
+            files={"lineart": ("big.png", png(big), "image/png")})))
+        slow.start()
+        for _ in range(100_000):  # until the slow job holds the worker (bounded; no sleep)
+            if c.get("/api/health").json()["workers"]["busy"] == 1 or not slow.is_alive():
+                break
+        r = c.post("/api/colorize", data={"method": "gray"}, files={"lineart": ("a.png", LINEART, "image/png")})
+        assert_error(r, 503, "busy")
+        assert r.headers["retry-after"] == "1"
+        slow.join(60)
+        assert_error(answers["slow"], 504, "time limit")
         assert c.get("/api/health").json()["workers"]["timeouts"] == 1
-        # The next request waits for the replacement worker and succeeds.
+        # A fresh worker takes over (started in the background); let requests wait for it.
+        c.app.state.pool.max_waiting = 4
         r = c.post("/api/colorize", data={"method": "gray"}, files={"lineart": ("a.png", LINEART, "image/png")})
         assert r.status_code == 200, r.text
         assert c.get("/api/health").json()["workers"]["alive"] == 1

@@ -208,7 +208,8 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         return {"status": "ok", "version": __version__, "methods": method_names(),
                 "default_method": default_method(), "example": example_lineart() is not None,
                 "example_hints": example_hints() is not None,
-                "workers": {"size": pool.size, "alive": pool.alive, "waiting": pool.waiting, **pool.stats},
+                "workers": {"size": pool.size, "alive": pool.alive, "busy": pool.busy, "waiting": pool.waiting,
+                            **pool.stats},
                 "limits": {"max_upload_bytes": config.max_upload_bytes, "max_pixels": config.max_pixels,
                            "timeout_s": config.timeout_s}}
 

@@ -174,6 +174,10 @@ class WorkerPool:
         return sum(1 for f in self._waiters if not f.done())
 
     @property
+    def busy(self) -> int:
+        return len(self._busy)
+
+    @property
     def alive(self) -> int:
         return len(self._idle) + len(self._busy)
 
