@@ -56,10 +56,15 @@ function showError(text) {
 function clearError() { $("message").hidden = true; }
 $("message-close").addEventListener("click", clearError);
 
-function setBusy(busy) {
-  stage.dataset.busy = String(busy);
-  $("busy").hidden = !busy;
-  stage.setAttribute("aria-busy", String(busy));
+// Colouring and layer downloads may overlap: the indicator shows while any runs.
+const busy = { colour: false, layers: 0 };
+function setBusy(colouring, layersDelta = 0) {
+  if (colouring !== null) busy.colour = colouring;
+  busy.layers += layersDelta;
+  const any = busy.colour || busy.layers > 0;
+  stage.dataset.busy = String(busy.colour);
+  $("busy").hidden = !any;
+  stage.setAttribute("aria-busy", String(any));
 }
 
 function updateCoach() {
@@ -588,14 +593,14 @@ for (const fmt of ["ora", "psd"]) {
   $(`dl-${fmt}`).addEventListener("click", async () => {
     const button = $(`dl-${fmt}`);
     button.disabled = true;
-    setBusy(true);
+    setBusy(null, +1);
     try {
       download(await layers(fields(), fmt), `${baseName()}.${fmt}`);
     } catch (e) {
       showError(`Could not make the ${fmt.toUpperCase()} file: ${e.message}`);
     } finally {
       button.disabled = !state.result;
-      setBusy(false);
+      setBusy(null, -1);
     }
   });
 }
