@@ -122,7 +122,10 @@ def test_stroke_covers_pixel_centres_within_half_width(points, width):
     _, mask, _ = Hints((Stroke(tuple(points), (1, 2, 3), width),)).rasterize(shape)
     d = _sampled_distance(points, shape)
     assert mask[d < width / 2 - 0.02].all()
-    assert not mask[d > width / 2 + 0.02].any()
+    outside = d > width / 2 + 0.02
+    for x, y in points:  # every hint also marks the pixel under each of its points
+        outside[min(int(round(y)), shape[0] - 1), min(int(round(x)), shape[1] - 1)] = False
+    assert not mask[outside].any()
 
 
 def test_tiny_hints_mark_their_pixel_and_later_hints_win():

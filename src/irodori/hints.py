@@ -213,17 +213,19 @@ class Hints:
         hints paint over earlier ones.
         """
         labels, palette = self.label_map(shape)
-        colors = np.zeros((*shape, 3), np.uint8)
-        mask = np.zeros(shape, bool)
-        transparent = np.zeros(shape, bool)
-        for k, col in enumerate(palette):
-            sel = labels == k + 1
+        # Look-up tables indexed by label (0 = no hint): one pass over the
+        # image however many colours there are (a painted PNG layer has many).
+        table = np.zeros((len(palette) + 1, 3), np.uint8)
+        kind = np.zeros(len(palette) + 1, np.uint8)  # 0 none, 1 colour, 2 transparent
+        for k, col in enumerate(palette, start=1):
             if col is None:
-                transparent |= sel
+                kind[k] = 2
             else:
-                colors[sel] = col
-                mask |= sel
-        return colors, mask, transparent
+                table[k] = col
+                kind[k] = 1
+        colors = table[labels]
+        kinds = kind[labels]
+        return colors, kinds == 1, kinds == 2
 
     def label_map(self, shape: tuple[int, int]) -> tuple[np.ndarray, list[RGB | None]]:
         """Rasterize to labels: ``(labels (H, W) int32, palette)``.
@@ -288,10 +290,20 @@ def _draw(labels: np.ndarray, hint: Hint, value: int) -> None:
     layer read back by :meth:`Hints.from_rgba` draws the same pixels again.
     """
     if isinstance(hint, Point):
+        if hint.radius < 1 and float(hint.x).is_integer() and float(hint.y).is_integer():
+            _ensure_centre(labels, hint.x, hint.y, value)  # covers its own pixel only
+            return
         _paint_segment(labels, (hint.x, hint.y), (hint.x, hint.y), hint.radius, value)
         _ensure_centre(labels, hint.x, hint.y, value)
         return
     pts = hint.points
+    if len(pts) == 2 and hint.width < 2 and _is_row_run(pts, labels.shape):
+        # A thin horizontal run on pixel centres (what a PNG hint layer reads as):
+        # exactly the pixels x0..x1 of row y, so skip the distance computation.
+        (x0, y), (x1, _) = pts
+        lo, hi = int(min(x0, x1)), int(max(x0, x1))
+        labels[int(y), lo:hi + 1] = value
+        return
     half = hint.width / 2.0
     if len(pts) == 1:
         _paint_segment(labels, pts[0], pts[0], half, value)
@@ -299,6 +311,12 @@ def _draw(labels: np.ndarray, hint: Hint, value: int) -> None:
         _paint_segment(labels, p, q, half, value)
     for x, y in pts:
         _ensure_centre(labels, x, y, value)
+
+
+def _is_row_run(pts: tuple[tuple[float, float], ...], shape: tuple[int, int]) -> bool:
+    (x0, y0), (x1, y1) = pts
+    return (y0 == y1 and float(y0).is_integer() and float(x0).is_integer() and float(x1).is_integer()
+            and 0 <= y0 < shape[0] and 0 <= min(x0, x1) and max(x0, x1) < shape[1])
 
 
 def _paint_segment(labels: np.ndarray, p: tuple[float, float], q: tuple[float, float],
