@@ -202,3 +202,12 @@ def test_json_file_errors(tmp_path):
         Hints.from_json(tmp_path / "latin1.json")
     with pytest.raises(IrodoriError, match="cannot read"):
         Hints.from_json(tmp_path)
+
+
+def test_png_layer_with_thousands_of_colours_round_trips():
+    rng = np.random.default_rng(3)
+    layer = rng.integers(0, 256, (64, 96, 4), dtype=np.uint8)  # a colour per pixel, as anti-aliasing gives
+    layer[..., 3] = np.where(layer[..., 3] > 60, layer[..., 3], 0)
+    expected = np.where(layer[..., 3:4] > 0, np.concatenate([layer[..., :3], np.full((64, 96, 1), 255, np.uint8)],
+                                                           axis=2), 0)
+    np.testing.assert_array_equal(Hints.from_rgba(layer).to_rgba((64, 96)), expected)
