@@ -153,6 +153,7 @@ def direct_phase(lineart: bytes, hints: list[dict], method: str, total: int) -> 
     phase = Phase("direct", 1)
     rng = np.random.default_rng(0)
     t_start = time.perf_counter()
+    cpu_start = time.process_time()
     for _ in range(total):
         drop = int(rng.integers(len(hints))) if len(hints) > 1 else -1
         body = json.dumps({"version": 1, "hints": [h for j, h in enumerate(hints) if j != drop]})
@@ -160,6 +161,7 @@ def direct_phase(lineart: bytes, hints: list[dict], method: str, total: int) -> 
         reply = handle(Job(op="colorize", lineart=lineart, method=method, hints=body))
         (phase.latencies if reply.status == 200 else phase.errors).append(time.perf_counter() - t0)
     phase.wall = time.perf_counter() - t_start
+    phase.cpu = time.process_time() - cpu_start
     return phase
 
 
@@ -219,13 +221,16 @@ def main() -> None:
         for e in p.errors[:3]:
             print(f"  error ({workers} workers, {p.clients} clients): {e}")
     print(f"{'direct':>7} {1:>7} {len(direct.latencies):>8} {len(direct.errors):>6} {direct.pct(.5):>7.3f} "
-          f"{direct.pct(.95):>7.3f} {max(direct.latencies, default=float('nan')):>7.3f} {direct.throughput:>7.2f}"
-          "   (no server: irodori.web.work.handle in this process)")
+          f"{direct.pct(.95):>7.3f} {max(direct.latencies, default=float('nan')):>7.3f} {direct.throughput:>7.2f} "
+          f"{direct.cpu / max(len(direct.latencies), 1):>9.3f}   (no server: irodori.web.work.handle in this process)")
     print()
     by = {(w, p.clients): p for w, p in rows}
     one = by[(servers[-1], 1)]
+    direct_cpu = direct.cpu / max(len(direct.latencies), 1)
+    one_cpu = one.cpu / max(len(one.latencies) + len(one.errors), 1)
     print(f"server overhead, 1 client vs direct: p50 x{one.pct(.5) / direct.pct(.5):.2f} "
-          f"(+{1000 * (one.pct(.5) - direct.pct(.5)):.0f} ms)")
+          f"(+{1000 * (one.pct(.5) - direct.pct(.5)):.0f} ms); CPU per request x{one_cpu / direct_cpu:.2f} "
+          f"(+{1000 * (one_cpu - direct_cpu):.0f} ms, load-independent)")
     for workers in servers:
         one, many = by[(workers, 1)], by[(workers, args.clients)]
         print(f"{workers} worker(s): {args.clients} clients vs 1 client: throughput x{many.throughput / one.throughput:.2f}, "
