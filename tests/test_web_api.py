@@ -304,7 +304,7 @@ def test_time_limit_stops_the_job_and_replaces_the_worker():
     big = np.full((4000, 4000), 255, np.uint8)
     for i in range(40):
         cv2.circle(big, (100 * i % 3900 + 50, (i * 397) % 3900 + 50), 80 + 5 * i, 0, 3)
-    config = StudioConfig(workers=1, timeout_s=1.0, max_pixels=20_000_000, max_upload_bytes=64 * 2**20,
+    config = StudioConfig(workers=1, timeout_s=0.5, max_pixels=20_000_000, max_upload_bytes=64 * 2**20,
                           max_waiting=0)
     system_tmp = tempfile.gettempdir()
     with TestClient(create_app(config, own_tempdir=True)) as c:

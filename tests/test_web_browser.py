@@ -254,6 +254,7 @@ def test_first_time_user_colours_the_example(page):
     target = tuple(int(chosen[i:i + 2], 16) for i in (1, 3, 5))
     assert share(rgba, np.ones(rgba.shape[:2], bool), target) > 0.05
     assert not page.is_disabled("#dl-png")
+    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "studio-example.png"))
 
 
