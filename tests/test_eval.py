@@ -72,6 +72,7 @@ def test_end_to_end_files_and_rows(first_run):
     assert all(float(r["adherence"]) > 5 for r in rows if r["hints"] == "4" and r["method"] == "gray")
     report = (out / "report.md").read_text()
     assert "| `gray` | 0 | 3 |" in report and "FID: skipped" in report
+    assert "Time spent in method calls" in report
     assert "![comparison grid](grids/tiny_" in report
     grid = read_rgb(out / "grids" / "tiny_4.png")
     assert grid.shape[1] > 4 * 100 and grid.std() > 10  # 5 columns of pictures

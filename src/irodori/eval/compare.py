@@ -150,7 +150,9 @@ def run_eval(config: EvalConfig) -> EvalOutcome:
         written.append(report.write(plot, report.plot_png(summaries, p.data.name, ran, labels,
                                                           p.data.has_truth), config.overwrite))
         fid = harness.fid_scores(res, p.data.name) if config.fid_weights else None
-        sections.append(_section(p, summaries, ran, labels, grids, plot, fid, config.out))
+        section = _section(p, summaries, ran, labels, grids, plot, fid, config.out)
+        section[4:4] = _time_line(p, [r for res_i in res for r in res_i.rows])
+        sections.append(section)
     text = _report_md(config, plans, sections, run_seconds, len(rows))
     written.append(report.write(config.out / "report.md", text, config.overwrite))
     return EvalOutcome(config.out, rows, summaries, time.perf_counter() - start, written)
@@ -178,6 +180,22 @@ def _mean_image(d: eval_data.EvalData, config: EvalConfig, method_list: list[str
     path = config.out / "mean" / f"{_safe(d.name)}.png"
     written.append(report.write_png_bytes(path, mean, config.overwrite))
     return path.resolve(), f"{len(paths)} training images of {source}"
+
+
+def _time_line(p: harness.Plan, rows: list[dict[str, Any]]) -> list[str]:
+    """One line: seconds spent in each method's calls on this data folder (each call counted once)."""
+    uses = {m.name: m.uses_hints for m in p.methods}
+    total: dict[str, float] = {}
+    seen = set()
+    for r in rows:
+        key = (r["image"], r["method"], r["hints"] if uses.get(r["method"], True) else "")
+        if r["status"] == "ok" and key not in seen:
+            seen.add(key)
+            total[r["method"]] = total.get(r["method"], 0.0) + float(r["seconds"])
+    if not total:
+        return []
+    parts = ", ".join(f"`{m}` {t:.1f} s" for m, t in sorted(total.items(), key=lambda kv: -kv[1]))
+    return [f"Time spent in method calls (summed over images and settings, each call once): {parts}.", ""]
 
 
 def _summary_csv(summaries: list[report.Summary]) -> str:
@@ -261,7 +279,9 @@ def _report_md(config: EvalConfig, plans: list[harness.Plan], sections: list[lis
         f"peak of memory allocated through Python and NumPy during the call, measured in a second, "
         f"traced call on the first {MEMORY_IMAGES} images of each data folder (tracemalloc; memory of "
         "native libraries such as onnxruntime is not counted), the maximum over them. Methods that "
-        "ignore hints run once per image and are scored against each setting's hints.",
+        "ignore hints run once per image and are scored against each setting's hints; a method may "
+        "also reuse its own work across the settings of one image (svm caches its fit to the "
+        "reference), so its first setting carries that cost.",
         "- Hints are simulated from the ground truth by `irodori.hints.simulate_hints`, seeded from a "
         "hash of the image id and the setting, so runs are comparable.",
         ""]
