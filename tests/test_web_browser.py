@@ -103,7 +103,19 @@ def screen(page, x: float, y: float) -> tuple[float, float]:
         return [r.left + v.tx + x * v.scale, r.top + v.ty + y * v.scale]; }""", [x, y]))
 
 
-def wait_result(page) -> None:
+def version(page) -> int:
+    """How many times the hints have changed (the page's ``data-version``)."""
+    return int(page.get_attribute("#stage", "data-version"))
+
+
+def wait_result(page, since: int | None = None) -> None:
+    """Wait until the shown result belongs to the current hints.
+
+    ``since``: a version read before an action that changes the hints
+    asynchronously (loading a file); first wait until the hints have changed.
+    """
+    if since is not None:
+        page.wait_for_function(f"() => Number(document.getElementById('stage').dataset.version) > {since}")
     page.wait_for_function(RESULT_READY, timeout=20000)
 
 
@@ -214,8 +226,9 @@ def test_colour_a_drawing_end_to_end(page, tmp_path):
     page.click("#clear")
     wait_result(page)
     assert page.evaluate("() => window.studio.store.items.length") == 0
+    before = version(page)
     page.set_input_files("#hints-input", dl.value.path())
-    wait_result(page)
+    wait_result(page, since=before)
     assert page.evaluate("() => window.studio.store.toJSON()") == saved
     assert share(flats_pixels(page), MASKS["b"], GREEN) > 0.99
 
@@ -256,6 +269,18 @@ def test_first_time_user_colours_the_example(page):
     assert not page.is_disabled("#dl-png")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "studio-example.png"))
+    # The example's sample hints load in one click (as one undoable step).
+    if page.is_visible("#example-hints"):
+        before = version(page)
+        page.click("#example-hints")
+        wait_result(page, since=before)
+        shipped = json.loads(example_lineart().with_name(example_lineart().stem + ".hints.json").read_text())
+        assert page.evaluate("() => window.studio.store.items.length") == len(shipped["hints"])
+        assert page.is_hidden("#message")
+        rgba = flats_pixels(page)
+        assert rgba[20, 20, 3] == 0  # a transparent hint keeps the background unfilled
+        assert share(rgba, np.ones(rgba.shape[:2], bool), (0x5a, 0x4a, 0x9c)) > 0.05  # the hair's purple
+        page.screenshot(path=str(ARTIFACTS / "studio-example-hints.png"))
 
 
 def test_drop_a_file_then_zoom_and_pan(page):
