@@ -23,10 +23,6 @@ EXAMPLES = ROOT / "src" / "irodori" / "examples"
 H, W = 48, 64
 
 
-def _needs_fill():
-    if "fill" not in irodori.methods.method_names():
-        pytest.skip("TODO(io): method 'fill' not registered yet")
-
 
 @pytest.fixture
 def art(tmp_path):
@@ -63,7 +59,6 @@ def assert_bad(rc, err, match, tmp_path=None, before=None):
 
 # --------------------------------------------------------------- good runs
 def test_colorize_writes_every_output_and_prints_paths(capsys, tmp_path, art):
-    _needs_fill()
     line, hints = art
     outs = [tmp_path / n for n in ("c.png", "f.png", "c.ora", "c.psd")]
     rc, out, err = run(capsys, "colorize", line, "--hints", hints, "-o", outs[0], "--flats", outs[1],
@@ -81,7 +76,6 @@ def test_colorize_writes_every_output_and_prints_paths(capsys, tmp_path, art):
 
 
 def test_png_hint_layer_and_options(capsys, tmp_path, art):
-    _needs_fill()
     line, hints = art
     layer = tmp_path / "hints.png"
     Image.fromarray(irodori.Hints.from_json(hints).to_rgba((H, W))).save(layer)
@@ -216,7 +210,6 @@ def test_hint_layer_of_another_size(capsys, tmp_path, art):
 
 
 def test_zero_hints_for_fill(capsys, tmp_path, art):
-    _needs_fill()
     line, _ = art
     p = tmp_path / "h.json"
     p.write_text('{"version": 1, "hints": []}')
@@ -225,7 +218,6 @@ def test_zero_hints_for_fill(capsys, tmp_path, art):
 
 
 def test_no_hints_file_for_fill(capsys, tmp_path, art):
-    _needs_fill()
     line, _ = art
     _bad_case(capsys, tmp_path, ["colorize", line, "-o", tmp_path / "o.png"], "needs at least one hint")
 
