@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench train-default eval clean
+.PHONY: install demo serve test bench train-default eval clean
 
 install: $(STAMP)
 
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 
 demo: install
 	$(BIN)/python -m irodori.demo out
+
+# The studio in the browser: http://127.0.0.1:8000/ (Ctrl+C stops).
+serve: install
+	$(BIN)/irodori serve
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
