@@ -37,7 +37,7 @@ import numpy as np
 from ..api import colorize
 from ..errors import IrodoriError
 from ..hints import Hints
-from ..io import encode_png, load_lineart
+from ..io import load_lineart
 from ..methods import Reference, Result
 
 #: Answers of ``POST /api/colorize`` (``format``) and ``POST /api/layers``.
@@ -140,7 +140,7 @@ def _handle(job: Job) -> Reply:
     if job.fmt == "json":
         body = json.dumps(result_json(result, regions=job.regions)).encode("utf-8")
         return Reply(200, _MEDIA["json"], body, seconds=seconds)
-    return Reply(200, _MEDIA["png"], encode_png(result.image), seconds=seconds)
+    return Reply(200, _MEDIA["png"], fast_png(result.image), seconds=seconds)
 
 
 def parse_options(text: str | None) -> dict[str, Any]:
@@ -209,8 +209,23 @@ def decode_regions(rgb: np.ndarray) -> np.ndarray:
     return v - 1
 
 
+def fast_png(array: np.ndarray) -> bytes:
+    """``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4) uint8`` as PNG at zlib level 1.
+
+    Answers cross a loopback or a LAN, where a file twice the size costs
+    nothing, while level 6 (:func:`irodori.io.encode_png`) takes 15-40 %
+    longer (about 46 against 61-65 ms for 1 MP RGB here); the CLI keeps
+    the smaller files.
+    """
+    from PIL import Image
+
+    buf = _stdio.BytesIO()
+    Image.fromarray(np.ascontiguousarray(array)).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
 def _b64png(array: np.ndarray) -> str:
-    return base64.b64encode(encode_png(array)).decode("ascii")
+    return base64.b64encode(fast_png(array)).decode("ascii")
 
 
 def _plain(meta: dict[str, Any]) -> dict[str, Any]:
