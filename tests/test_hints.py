@@ -211,3 +211,9 @@ def test_png_layer_with_thousands_of_colours_round_trips():
     expected = np.where(layer[..., 3:4] > 0, np.concatenate([layer[..., :3], np.full((64, 96, 1), 255, np.uint8)],
                                                            axis=2), 0)
     np.testing.assert_array_equal(Hints.from_rgba(layer).to_rgba((64, 96)), expected)
+
+
+def test_json_file_with_a_byte_order_mark(tmp_path):
+    p = tmp_path / "bom.json"
+    p.write_bytes(b"\xef\xbb\xbf" + json.dumps(EXAMPLE).encode())
+    assert Hints.from_json(p) == Hints.from_dict(EXAMPLE)

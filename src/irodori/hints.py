@@ -146,7 +146,7 @@ class Hints:
     def from_json(cls, path: str | os.PathLike[str]) -> "Hints":
         """Read hints from a JSON file (see module docstring)."""
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = Path(path).read_text(encoding="utf-8-sig")  # Notepad writes a BOM
         except FileNotFoundError:
             raise IrodoriError(f"hints file not found: {path}") from None
         except (OSError, UnicodeDecodeError) as e:
