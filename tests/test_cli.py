@@ -202,6 +202,13 @@ def test_hints_file_of_another_kind(capsys, tmp_path, art):
                                  "-o", tmp_path / "o.png"], "a .json file or a PNG hint layer")
 
 
+def test_hint_layer_without_transparency(capsys, tmp_path, art):
+    line, _ = art
+    Image.new("RGB", (W, H), (255, 255, 255)).save(tmp_path / "h.png")  # hints painted on white paper
+    _bad_case(capsys, tmp_path, ["colorize", line, "--hints", tmp_path / "h.png", "-m", "gray",
+                                 "-o", tmp_path / "o.png"], "has no transparent pixels")
+
+
 def test_hint_layer_of_another_size(capsys, tmp_path, art):
     line, _ = art
     Image.new("RGBA", (W + 1, H), (255, 0, 0, 255)).save(tmp_path / "h.png")

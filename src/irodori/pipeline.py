@@ -93,6 +93,9 @@ def load_hints(path: PathLike, shape: tuple[int, int], max_pixels: int = DEFAULT
         if layer.shape[:2] != tuple(shape):
             raise IrodoriError(f"hint layer {p} is {layer.shape[1]}x{layer.shape[0]} but the line art "
                                f"is {shape[1]}x{shape[0]}; they must be the same size")
+        if layer[..., 3].min() == 255:
+            raise IrodoriError(f"hint layer {p} has no transparent pixels; paint the hints on a "
+                               "transparent layer (alpha > 0 marks a hint) and export it as RGBA PNG")
         hints = Hints.from_rgba(layer)
     hints.validate(shape)
     return hints
