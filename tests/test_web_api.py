@@ -139,7 +139,11 @@ def test_page_and_static_files(client):
 
 
 def test_openapi_docs(client):
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    assert "/static/api.html" in docs.text  # the offline fallback
+    assert client.get("/static/api.html").status_code == 200
+    assert client.get("/static/js/apidocs.js").status_code == 200
     schema = client.get("/openapi.json").json()
     for path in ("/api/colorize", "/api/layers", "/api/methods", "/api/health"):
         assert path in schema["paths"]

@@ -143,7 +143,8 @@ def test_colour_a_drawing_end_to_end(page, tmp_path):
 
     page.set_input_files("#file-input", files=[{"name": "shapes.png", "mimeType": "image/png", "buffer": LINEART}])
     page.wait_for_selector("#stage[data-state=loaded]")
-    assert page.evaluate("() => [document.getElementById('flats').width, document.getElementById('flats').height]") == [W, H]
+    size = "() => [document.getElementById('flats').width, document.getElementById('flats').height]"
+    assert page.evaluate(size) == [W, H]
     # Keep unhinted areas unfilled, so any colour that leaks across a line would show.
     unhinted = page.locator("#options [name=unhinted]")
     if unhinted.evaluate("e => e.tagName") == "SELECT":
@@ -310,3 +311,20 @@ def test_drop_a_file_then_zoom_and_pan(page):
     scale2, tx2, ty2 = page.evaluate(view)
     assert scale2 == scale1 and abs(tx2 - tx1 - 50) < 1 and abs(ty2 - ty1 - 30) < 1
     assert page.evaluate("() => window.studio.store.items.length") == 0  # panning placed no hint
+
+
+def test_api_reference_opens_offline(browser, base_url):
+    """``/docs`` shows the API: Swagger UI where its CDN is reachable, else the built-in reference.
+
+    (Offline, the console logs the CDN's failed loads; that is expected here.)
+    """
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(base_url + "/docs")
+        page.wait_for_selector('text="/api/colorize"', timeout=15000)
+        if page.url.endswith("/static/api.html"):
+            assert page.locator(".endpoint").count() >= 6
+            assert "lineart" in page.inner_text("#apidoc")
+    finally:
+        context.close()

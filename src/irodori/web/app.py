@@ -1,6 +1,7 @@
 """The studio's HTTP server: one page and a small JSON/PNG API over :func:`irodori.colorize`.
 
-Endpoints (OpenAPI docs at ``/docs``, schema at ``/openapi.json``):
+Endpoints (OpenAPI docs at ``/docs``, or offline at ``/static/api.html``;
+schema at ``/openapi.json``):
 
 ``GET /``                 the studio page (``static/index.html``)
 ``GET /api/health``       liveness, workers, limits, and whether an example is bundled
@@ -35,7 +36,8 @@ from typing import Any, AsyncIterator
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -180,6 +182,7 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         description="Line-art colourization: upload line art and colour hints, get colours and layers back. "
                     "Hints are irodori's hint JSON (version 1): points and strokes in image pixels.",
         lifespan=lifespan,
+        docs_url=None,
     )
     app.state.config = config
     app.add_middleware(BodyLimit, max_bytes=config.max_upload_bytes)
@@ -200,8 +203,17 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        # Swagger UI loads its scripts from a CDN; offline, send the reader to the
+        # reference page built from the same schema (the check runs after the
+        # CDN script has loaded or failed).
+        html = get_swagger_ui_html(openapi_url="/openapi.json", title="irodori studio — API").body.decode()
+        fallback = ("<script>if (!window.SwaggerUIBundle) location.replace('/static/api.html');</script>")
+        return HTMLResponse(html.replace("</body>", fallback + "</body>"))
+
     # -------------------------------------------------------------- the API
-    @app.get("/api/health", tags=["server"])
+    @app.get("/api/health", tags=["server"], summary="Health")
     async def health(request: Request) -> dict[str, Any]:
         """Liveness, worker pool, limits, and whether an example drawing is bundled."""
         pool: WorkerPool = request.app.state.pool
@@ -213,12 +225,12 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
                 "limits": {"max_upload_bytes": config.max_upload_bytes, "max_pixels": config.max_pixels,
                            "timeout_s": config.timeout_s}}
 
-    @app.get("/api/methods", tags=["colour"])
+    @app.get("/api/methods", tags=["colour"], summary="List methods")
     async def methods() -> list[dict[str, Any]]:
         """Every registered method: name, description, capabilities and options (name, type, default, help)."""
         return jsonable_encoder(list_methods())
 
-    @app.get("/api/example", tags=["colour"], response_class=FileResponse,
+    @app.get("/api/example", tags=["colour"], summary="Example line art", response_class=FileResponse,
              responses={404: {"description": "no example line art is bundled with this install"}})
     async def example() -> Response:
         """The bundled example line art, to try the studio without a drawing of one's own."""
@@ -261,7 +273,7 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
     options_doc = 'method options as a JSON object, e.g. {"gap": 3}'
     method_doc = "a method name from /api/methods (default: fill when installed)"
 
-    @app.get("/api/example/hints", tags=["colour"], response_class=FileResponse,
+    @app.get("/api/example/hints", tags=["colour"], summary="Example hints", response_class=FileResponse,
              responses={404: {"description": "no example hints are bundled with this install"}})
     async def example_hints_endpoint() -> Response:
         """Sample hints for the bundled example line art (hint JSON)."""
@@ -270,7 +282,7 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
             return _error(404, "no example hints are bundled with this install")
         return FileResponse(path, media_type="application/json", headers={"Cache-Control": "no-cache"})
 
-    @app.post("/api/colorize", tags=["colour"], response_class=Response,
+    @app.post("/api/colorize", tags=["colour"], summary="Colour line art", response_class=Response,
               responses={200: {"content": {"image/png": {}, "application/json": {}},
                                "description": "the composite PNG, or JSON of base64 PNGs "
                                               "(image, flats, regions) with format=json"}, **_ERRORS})
@@ -286,14 +298,15 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         format_query: str | None = Query(None, alias="format", description="png or json (form field wins)"),
         regions: bool = Form(True, description="with format=json: include the region id map"),
     ) -> Response:
-        """Colour the line art; returns the composite PNG, or JSON with ``format=json``."""
+        """Colour the line art; returns the composite PNG, or JSON (base64 PNGs) with format=json."""
         fmt = format or format_query or "png"
         if fmt not in COLORIZE_FORMATS:
             return _error(400, f"bad format {fmt!r}: expected {' or '.join(COLORIZE_FORMATS)}")
         return await run_job(request, "colorize", fmt, lineart, hints, method, options, reference,
                              reference_lines, regions)
 
-    @app.post("/api/layers", tags=["colour"], response_class=Response,
+    @app.post("/api/layers", tags=["colour"], summary="Colour line art into layers (ORA, PSD)",
+              response_class=Response,
               responses={200: {"content": {"image/openraster": {}, "image/vnd.adobe.photoshop": {}},
                                "description": "layers paper, flats, lines (multiply) and hidden hints"},
                          **_ERRORS})
