@@ -134,9 +134,16 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
     if f == 1:
         ink_low = ink
     else:
-        padded = np.zeros((hl * f, wl * f), np.float32)
-        padded[:h, :w] = ink
-        ink_low = cv2.dilate(padded, np.ones((f, f), np.uint8), anchor=(0, 0))[::f, ::f]
+        padded = ink
+        if (hl * f, wl * f) != (h, w):
+            padded = np.zeros((hl * f, wl * f), np.float32)
+            padded[:h, :w] = ink
+        rows = padded[0::f]
+        for k in range(1, f):
+            rows = np.maximum(rows, padded[k::f])
+        ink_low = rows[:, 0::f]
+        for k in range(1, f):
+            ink_low = np.maximum(ink_low, rows[:, k::f])
         ink_low = np.ascontiguousarray(ink_low)
     paper_low = (ink_low < ink_threshold).astype(np.uint8)
 
@@ -166,17 +173,12 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
         basin = _grow(seeds, n_seed, paper_low, low_cc) - 1
 
     # 4. full-resolution labels
-    if f == 1:
-        up = basin
-    else:
-        up = cv2.resize(basin, (wl * f, hl * f), interpolation=cv2.INTER_NEAREST)[:h, :w]
     # each basin lies in one closed area: read it at the top-left pixel of its paper blocks
     block_closed = closed[::f, ::f]
-    on_paper = paper_low[: block_closed.shape[0], : block_closed.shape[1]] > 0
-    basin_top = basin[: block_closed.shape[0], : block_closed.shape[1]]
+    on_paper = paper_low > 0
     basin_closed = np.zeros(n_basin, np.int32)
-    basin_closed[basin_top[on_paper]] = block_closed[on_paper]
-    basin_area_low = np.bincount(basin_top[on_paper], minlength=n_basin)
+    basin_closed[basin[on_paper]] = block_closed[on_paper]
+    basin_area_low = np.bincount(basin[on_paper], minlength=n_basin)
     # main basin of each closed area: its largest
     main = np.full(n_closed, -1, np.int64)
     order = np.argsort(basin_area_low, kind="stable")
@@ -187,10 +189,35 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
     main[small] = n_basin + np.arange(len(small))
     n = n_basin + len(small)
 
-    labels = up.astype(np.int32, copy=True)
-    is_paper = closed > 0
-    mismatch = is_paper & (basin_closed[up] != closed)
-    labels[mismatch] = main[closed[mismatch]].astype(np.int32)
+    if f == 1:  # paper already took a seed of its own area; every area has a seed
+        labels = basin.copy()
+        area = np.bincount(labels.ravel(), minlength=n).astype(np.int64)
+        around = np.zeros(0, np.int64)
+    else:
+        labels = np.ascontiguousarray(
+            cv2.resize(basin, (wl * f, hl * f), interpolation=cv2.INTER_NEAREST)[:h, :w])
+        # Blocks that are all paper are right by construction; only blocks that hold
+        # ink can have pixels of another closed area than their basin's.
+        by, bx = np.nonzero(~on_paper)
+        oy, ox = np.divmod(np.arange(f * f, dtype=np.int32), f)
+        ys = (by.astype(np.int32)[:, None] * f + oy).ravel()
+        xs = (bx.astype(np.int32)[:, None] * f + ox).ravel()
+        block_basin = np.repeat(basin[by, bx], f * f)
+        inside = (ys < h) & (xs < w)
+        ys, xs, block_basin = ys[inside], xs[inside], block_basin[inside]
+        cl = closed[ys, xs]
+        bad = (cl > 0) & (basin_closed[block_basin] != cl)
+        new_label = main[cl[bad]]
+        labels[ys[bad], xs[bad]] = new_label.astype(np.int32)
+        valid = np.minimum(f, h - np.arange(hl) * f)[:, None] * np.minimum(f, w - np.arange(wl) * f)[None, :]
+        area = np.bincount(basin.ravel(), weights=valid.ravel(), minlength=n)
+        area -= np.bincount(block_basin[bad], minlength=n)
+        area += np.bincount(new_label, minlength=n)
+        area = np.rint(area).astype(np.int64)
+        # one pixel of each small closed area, and the basin of its block
+        where = np.full(n_closed, -1, np.int64)
+        where[cl] = np.arange(len(cl))
+        around = block_basin[where[small]].astype(np.int64)
 
     # 5. edges: basin adjacency on the working map. Per boundary pixel: 1 where it
     # crosses clean paper, falling to 0 at the ink threshold (faint lines still stop
@@ -209,8 +236,6 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
         lines.append((1.0 - openness) * (light * light + 0.01) * f)
     # small closed areas hang off the region around them by a weak edge
     if len(small):
-        ys, xs = _one_pixel_each(closed, small)
-        around = up[ys, xs].astype(np.int64)
         pairs.append(np.stack([around, main[small]], 1))
         opens.append(np.zeros(len(small)))
         lines.append(np.full(len(small), 0.01 * f))
@@ -228,7 +253,6 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
         open_length = np.zeros(0, np.float32)
         weights = np.zeros(0, np.float32)
 
-    area = np.bincount(labels.ravel(), minlength=n).astype(np.int64)
     closed_of = np.zeros(n, np.int32)
     closed_of[:n_basin] = basin_closed
     closed_of[main[small]] = small
@@ -309,16 +333,3 @@ def _grow(seeds: np.ndarray, n_seed: int, paper: np.ndarray, paper_cc: np.ndarra
     wrong = (paper > 0) & (seed_cc[near] != paper_cc)
     out[wrong] = main[paper_cc[wrong]]
     return _nearest(out)
-
-
-def _one_pixel_each(labels: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One pixel ``(ys, xs)`` of each label in ``ids`` (the first in raster order)."""
-    flat = labels.ravel()
-    want = np.zeros(int(flat.max()) + 1, bool)
-    want[ids] = True
-    hit = np.flatnonzero(want[flat])
-    lab = flat[hit]
-    first = np.full(len(want), -1, np.int64)
-    first[lab[::-1]] = hit[::-1]  # later writes win: the smallest index survives
-    pos = first[ids]
-    return pos // labels.shape[1], pos % labels.shape[1]

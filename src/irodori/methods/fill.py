@@ -129,7 +129,8 @@ def fill_flats(ink: np.ndarray, hints: Hints, gap: float | None = None, unhinted
         if col is not None:
             table[k, :3] = col
             table[k, 3] = 255
-    flats = table[labels][rg.labels]
+    # one 4-byte gather per pixel: RGBA rows viewed as uint32
+    flats = table[labels].view(np.uint32).ravel()[rg.labels].view(np.uint8).reshape(*ink.shape, 4)
     conflicts = np.flatnonzero(node_hint.sum(axis=1) > 1)
     for node in conflicts:
         _split_region(flats, rg, int(node), hint_labels, ink, ink_threshold, table)
@@ -202,7 +203,7 @@ def _solve(rg: RegionGraph, node_hint: np.ndarray, k: int, unhinted: str) -> np.
     if len(sub):
         remap = np.full(n, -1, np.int64)
         remap[sub] = np.arange(len(sub))
-        out[sub] = alpha_expansion(unary[sub], remap[edges], weights, init=init[sub], max_sweeps=3)
+        out[sub] = alpha_expansion(unary[sub], remap[edges], weights, init=init[sub], max_sweeps=2)
     return out
 
 
