@@ -336,3 +336,20 @@ def test_time_limit_stops_the_job_and_replaces_the_worker():
         assert r.status_code == 200, r.text
         assert c.get("/api/health").json()["workers"]["alive"] == 1
     assert not private.exists() and tempfile.gettempdir() == system_tmp
+
+
+# ------------------------------------------------------------------ the serve command
+@pytest.mark.parametrize("argv, words", [
+    (["serve", "--port", "0"], "--port"),
+    (["serve", "--port", "70000"], "--port"),
+    (["serve", "--workers", "-1"], "--workers"),
+    (["serve", "--timeout", "0"], "--timeout"),
+    (["serve", "--max-pixels", "0"], "--max-pixels"),
+    (["serve", "--max-upload-mb", "0"], "--max-upload-mb"),
+])
+def test_serve_refuses_bad_settings(capsys, argv, words):
+    from irodori.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and words in err and "\n" not in err

@@ -22,8 +22,13 @@ def serve_cmd(
     from .app import serve
     from .config import StudioConfig, default_workers
 
-    if not 0 < port < 65536:
-        raise IrodoriError(f"--port must be in 1..65535, got {port}")
+    checks = [("--port", 0 < port < 65536, "in 1..65535", port), ("--workers", workers >= 0, ">= 0", workers),
+              ("--max-pixels", max_pixels >= 1, ">= 1", max_pixels),
+              ("--max-upload-mb", max_upload_mb >= 0.01, ">= 0.01", max_upload_mb),
+              ("--timeout", timeout > 0, "> 0 seconds", timeout)]
+    for flag, ok, expected, value in checks:
+        if not ok:
+            raise IrodoriError(f"{flag} must be {expected}, got {value:g}")
     config = StudioConfig(max_upload_bytes=int(max_upload_mb * 2**20), max_pixels=max_pixels,
                           timeout_s=timeout, workers=workers or default_workers())
     config.validate()
