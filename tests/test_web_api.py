@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import socket
 import tempfile
 import threading
 import zipfile
@@ -348,8 +349,20 @@ def test_time_limit_stops_the_job_and_replaces_the_worker():
     (["serve", "--max-upload-mb", "0"], "--max-upload-mb"),
 ])
 def test_serve_refuses_bad_settings(capsys, argv, words):
+    """Each bad setting is one line naming its flag, exit code 2, before any worker starts."""
     from irodori.cli import main
 
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and words in err and "\n" not in err
+
+
+def test_serve_refuses_a_busy_port(capsys):
+    from irodori.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert main(["serve", "--port", str(taken.getsockname()[1])]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot listen on 127.0.0.1:") and "--port" in err

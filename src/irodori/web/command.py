@@ -29,6 +29,7 @@ def serve_cmd(
     for flag, ok, expected, value in checks:
         if not ok:
             raise IrodoriError(f"{flag} must be {expected}, got {value:g}")
+    _check_bind(host, port)
     config = StudioConfig(max_upload_bytes=int(max_upload_mb * 2**20), max_pixels=max_pixels,
                           timeout_s=timeout, workers=workers or default_workers())
     config.validate()
@@ -36,3 +37,21 @@ def serve_cmd(
         typer.echo(f"warning: serving on {host}: anyone who can reach this address can use the studio", err=True)
     typer.echo(f"irodori studio on http://{'[' + host + ']' if ':' in host else host}:{port}/  (Ctrl+C stops)")
     serve(host, port, config, log_level)
+
+
+def _check_bind(host: str, port: int) -> None:
+    """Fail at once, before starting workers, when the address cannot be listened on."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        raise IrodoriError(f"--host {host!r}: {e.strerror or e}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(address)
+        except OSError as e:
+            raise IrodoriError(f"cannot listen on {host}:{port}: {e.strerror or e}; "
+                               "pick another --port") from None
