@@ -38,6 +38,7 @@ train-default: install
 	$(BIN)/irodori train --data data/openmoji --data data/dicebear --config configs/default.json \
 		--out runs/default --max-minutes $(TRAIN_MINUTES) --no-progress \
 		$$(test -f runs/default/checkpoint.pt && echo --resume) >> runs/default/train.log 2>&1
+	mkdir -p src/irodori/models
 	$(BIN)/irodori export runs/default -o src/irodori/models/default.onnx --overwrite
 
 # Compare every registered method on the OpenMoji and DiceBear test splits (reports/eval/report.md,

@@ -3,7 +3,8 @@
 Input ``line (N, 1, H, W)`` float in ``[0, 1]`` (1 = ink) and
 ``hint (N, 4, H/4, W/4)`` (RGB in ``[0, 1]`` times the mask, then the mask),
 as in Ci et al. 2018 where the user's hints enter at a quarter of the
-resolution. Output ``(N, 3, H, W)`` RGB in ``[0, 1]``. ``H`` and ``W`` must be
+resolution. Output ``(N, 3, H, W)`` RGB, clamped to ``[0, 1]`` in eval mode
+(unclamped while training). ``H`` and ``W`` must be
 multiples of :attr:`Generator.stride`.
 
 Why it is shaped like this: the CPU budget (a 512 x 512 page in a few hundred
@@ -109,6 +110,7 @@ class Generator(nn.Module):
         self.downs = nn.ModuleList(downs)
         self.ups = nn.ModuleList([_Up(ch[k], ch[k - 1]) for k in range(config.depth - 1, 0, -1)])
         self.head = nn.Conv2d(ch[0] + 1, 3, 3, 1, 1)
+        nn.init.constant_(self.head.bias, 0.8)  # start near the paper white most pixels have
 
     def forward(self, line: torch.Tensor, hint: torch.Tensor) -> torch.Tensor:
         x = self.stem(line * 2.0 - 1.0)
@@ -122,4 +124,7 @@ class Generator(nn.Module):
         for up in self.ups:
             x = up(x, skips.pop())
         x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
-        return torch.sigmoid(self.head(torch.cat([x, line], dim=1)))
+        rgb = self.head(torch.cat([x, line], dim=1))
+        # Linear while training: a squashing output (sigmoid) saturates on the white paper that covers
+        # most pictures and its gradient vanishes there; the clamp at inference keeps the range.
+        return rgb if self.training else rgb.clamp(0.0, 1.0)

@@ -37,7 +37,8 @@ def validate(netG: torch.nn.Module, dataset, n_images: int, seed: int, device: t
     """
     was_training = netG.training
     netG.eval()
-    idx = list(range(min(n_images, len(dataset))))
+    # evenly spread over the split (ids sort by source and kind: the first few are all alike)
+    idx = sorted({int(i) for i in np.linspace(0, len(dataset) - 1, min(n_images, len(dataset)))})
     metrics: dict[str, float] = {}
     shown: dict[int, list[np.ndarray]] = {}
     rows_hint: list[np.ndarray] = []
@@ -53,7 +54,7 @@ def validate(netG: torch.nn.Module, dataset, n_images: int, seed: int, device: t
                 pred, true = to_uint8(fake[j]), to_uint8(b["color"][j])
                 for key, v in image_metrics(pred, true).items():
                     sums[key] += v
-                if len(outs) < 6:
+                if len(outs) < 6 and (k + j) % max(len(idx) // 6, 1) == 0:
                     outs.append(pred)
                     if n == HINT_COUNTS[-1]:
                         s = true.shape[0]

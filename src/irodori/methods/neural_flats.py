@@ -1,0 +1,114 @@
+"""Composition ``neural-flats``: the neural colours cleaned into flat fills.
+
+Like the flattening step of style2paints: the fill engine's region graph
+(:func:`irodori.regions.build_region_graph`) splits the page into regions
+between lines, and each region takes one colour: the colour of the user's
+hint when the region holds a coloured hint, otherwise the dominant colour
+the generator (:mod:`irodori.methods.neural`) painted there (the most
+common colour after quantizing to 16 levels a channel, averaged within that
+bin). Regions touched by a transparent hint stay unfilled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..hints import Hints
+from . import register
+from .base import Capabilities, Reference, Result, make_result
+from .neural import NeuralOptions, model_path, neural_colors
+
+_LEVELS = 16
+_MAX_SAMPLES = 1_000_000
+
+
+def region_colors(labels: np.ndarray, rgb: np.ndarray, ink: np.ndarray, n: int) -> np.ndarray:
+    """Dominant colour of every region.
+
+    Parameters
+    ----------
+    labels : (H, W) int32 region ids in ``[0, n)``.
+    rgb : (H, W, 3) float32 colours in [0, 1].
+    ink : (H, W) float32; pixels with ``ink >= 0.5`` do not vote.
+    n : number of regions.
+
+    Returns
+    -------
+    (n, 3) float32 in [0, 1]; a region with no paper pixel gets the mean of its pixels.
+    """
+    flat_lab = labels.ravel().astype(np.int64)
+    flat_rgb = rgb.reshape(-1, 3)
+    counts_all = np.bincount(flat_lab, minlength=n).astype(np.float64)
+    mean = np.stack([np.bincount(flat_lab, flat_rgb[:, c], minlength=n) for c in range(3)], 1)
+    mean = (mean / np.maximum(counts_all, 1)[:, None]).astype(np.float32)
+    vote = np.flatnonzero(ink.ravel() < 0.5)
+    if len(vote) > _MAX_SAMPLES:  # a big page: a regular subsample keeps every sizeable region
+        vote = vote[:: int(np.ceil(len(vote) / _MAX_SAMPLES))]
+    if len(vote) == 0:
+        return mean
+    lab, col = flat_lab[vote], flat_rgb[vote]
+    q = np.clip((col * _LEVELS).astype(np.int64), 0, _LEVELS - 1)
+    keys = lab * _LEVELS ** 3 + (q[:, 0] * _LEVELS + q[:, 1]) * _LEVELS + q[:, 2]
+    uniq, inv, cnt = np.unique(keys, return_inverse=True, return_counts=True)
+    sums = np.stack([np.bincount(inv, col[:, c], minlength=len(uniq)) for c in range(3)], 1)
+    region = uniq // _LEVELS ** 3
+    order = np.lexsort((-cnt, region))
+    first = order[np.r_[True, region[order][1:] != region[order][:-1]]]
+    out = mean.copy()
+    out[region[first]] = (sums[first] / cnt[first][:, None]).astype(np.float32)
+    return out
+
+
+def hinted_colors(labels: np.ndarray, hints: Hints, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per region: ``(has_colour_hint (n,) bool, colour (n, 3) float32, transparent (n,) bool)``.
+
+    A region's hint colour is the colour covering most of its hint pixels.
+    """
+    has = np.zeros(n, bool)
+    color = np.zeros((n, 3), np.float32)
+    transparent = np.zeros(n, bool)
+    if not hints:
+        return has, color, transparent
+    hint_labels, palette = hints.label_map(labels.shape)
+    sel = hint_labels > 0
+    if not sel.any():
+        return has, color, transparent
+    reg, lab = labels[sel].astype(np.int64), hint_labels[sel].astype(np.int64)
+    k = len(palette) + 1
+    counts = np.bincount(reg * k + lab, minlength=n * k).reshape(n, k)
+    best = counts.argmax(axis=1)
+    for r in np.flatnonzero(counts.sum(axis=1) > 0):
+        c = palette[best[r] - 1]
+        if c is None:
+            transparent[r] = True
+        else:
+            has[r] = True
+            color[r] = np.asarray(c, np.float32) / 255.0
+    return has, color, transparent
+
+
+@register
+class NeuralFlats:
+    """Neural colours, one per region of the fill engine's region graph."""
+
+    name = "neural-flats"
+    description = ("Neural colours cleaned into flats: each region between lines takes its dominant "
+                   "neural colour, or the colour of a hint inside it.")
+    capabilities = Capabilities(needs_hints=False, uses_hints=True, flats=True)
+    Options = NeuralOptions
+
+    def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None,
+            options: NeuralOptions) -> Result:
+        from ..regions import build_region_graph
+
+        rgb = neural_colors(ink, hints, options.model, options.work_size, options.threads)
+        graph = build_region_graph(ink)
+        labels = graph.labels
+        colors = region_colors(labels, rgb, ink, graph.n)
+        has, hint_col, transparent = hinted_colors(labels, hints, graph.n)
+        colors[has] = hint_col[has]
+        flats = np.empty((*ink.shape, 4), np.uint8)
+        flats[..., :3] = np.clip(np.rint(colors * 255.0), 0, 255).astype(np.uint8)[labels]
+        flats[..., 3] = np.where(transparent[labels], 0, 255)
+        return make_result(flats, ink, regions=labels, model=str(model_path(options.model)),
+                           n_regions=int(graph.n))

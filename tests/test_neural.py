@@ -1,0 +1,177 @@
+"""The neural methods: ONNX parity with torch, torch-free inference, any size, hints, errors, flats."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from _neural_fixtures import TINY_CONFIG, make_tiny_dataset  # noqa: E402
+
+import irodori  # noqa: E402
+from irodori.errors import IrodoriError  # noqa: E402
+from irodori.hints import Hints, Point  # noqa: E402
+from irodori.methods import method_names  # noqa: E402
+from irodori.methods import neural as neural_mod  # noqa: E402
+from irodori.methods._neural_io import hint_map  # noqa: E402
+from irodori.synthetic import make_lineart  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A tiny generator trained for a few steps and exported: ``(onnx_path, run_dir)``."""
+    from irodori.train.config import load_config
+    from irodori.train.export import export_run
+    from irodori.train.loop import train
+
+    root = tmp_path_factory.mktemp("neural")
+    data = make_tiny_dataset(root / "data")
+    run = root / "run"
+    train([data], load_config(TINY_CONFIG), run, progress=False, tensorboard=False)
+    onnx_path, _ = export_run(run, root / "tiny.onnx")
+    return onnx_path, run
+
+
+def test_onnx_matches_torch(tiny_model):
+    import onnxruntime as ort
+
+    from irodori.train.export import load_generator
+
+    onnx_path, run = tiny_model
+    netG, _ = load_generator(run)
+    d = make_lineart(64, 96, n_shapes=5, seed=3)
+    colors, mask, _ = d.hints(8, seed=1).rasterize(d.ink.shape)
+    hint = hint_map(colors, mask, (16, 24))[None]
+    line = d.ink[None, None].astype(np.float32)
+    with torch.no_grad():
+        expected = netG(torch.from_numpy(line), torch.from_numpy(hint)).numpy()
+    got = ort.InferenceSession(str(onnx_path)).run(["rgb"], {"line": line, "hint": hint})[0]
+    assert got.shape == (1, 3, 64, 96)
+    assert np.abs(got - expected).max() < 1e-3
+
+
+def test_export_writes_one_file_and_a_card(tiny_model, tmp_path):
+    onnx_path, run = tiny_model
+    assert not list(onnx_path.parent.glob("*.onnx.data"))
+    card = json.loads(onnx_path.with_suffix(".json").read_text())
+    assert card["sha256"] == hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+    assert card["steps"] == 8 and card["config"]["generator"]["base"] == 4
+    assert {"psnr_h0", "ciede2000_h16"} <= set(card["validation"])
+    assert card["data"][0]["licenses"] == {"MIT": 24}
+    assert "irodori's tests" in card["data"][0]["attribution"]
+    from irodori.train.export import export_run
+
+    with pytest.raises(IrodoriError, match="exists"):
+        export_run(run, onnx_path)
+    with pytest.raises(IrodoriError, match=r"\.onnx"):
+        export_run(run, tmp_path / "model.bin")
+    with pytest.raises(IrodoriError, match="no checkpoint"):
+        export_run(tmp_path, tmp_path / "m.onnx")
+
+
+def test_neural_methods_are_registered():
+    assert {"neural", "neural-flats"} <= set(method_names())
+
+
+def test_colorize_does_not_import_torch(tiny_model, tmp_path):
+    onnx_path, _ = tiny_model
+    script = textwrap.dedent(f"""
+        import sys
+        import irodori
+        from irodori.synthetic import make_lineart
+        from irodori.hints import Hints, Point
+        d = make_lineart(80, 120, seed=2)
+        hints = Hints((Point(30, 30, (255, 0, 0), 3),))
+        for m in ("neural", "neural-flats"):
+            r = irodori.colorize(d.ink, hints=hints, method=m, model={str(onnx_path)!r})
+            assert r.image.shape == (80, 120, 3)
+        assert "torch" not in sys.modules, "torch was imported"
+        print("ok")
+    """)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("shape,work", [((77, 131), 512), ((700, 450), 128)])
+def test_any_size_comes_back_full_resolution_with_lines_untouched(tiny_model, shape, work):
+    onnx_path, _ = tiny_model
+    d = make_lineart(*shape, n_shapes=6, seed=4)
+    r = irodori.colorize(d.ink, method="neural", model=str(onnx_path), work_size=work)
+    assert r.image.shape == (*shape, 3) and r.flats.shape == (*shape, 4) and r.lines.shape == shape
+    assert (r.flats[..., 3] == 255).all()
+    full_ink = d.ink > 0.999
+    assert (r.image[full_ink] <= 1).all()  # lines multiply to black, untouched
+    assert np.array_equal(r.lines, np.clip(np.rint(d.ink * 255), 0, 255).astype(np.uint8))
+
+
+def test_working_shape_rounds_to_stride_and_never_enlarges():
+    assert neural_mod.working_shape((2000, 1400), 512, 32) == (512, 352)
+    assert neural_mod.working_shape((250, 260), 512, 32) == (256, 256)
+    assert neural_mod.working_shape((10, 10), 512, 32) == (32, 32)
+
+
+def test_hints_change_the_colours(tiny_model):
+    onnx_path, _ = tiny_model
+    d = make_lineart(96, 96, n_shapes=4, seed=5)
+    plain = irodori.colorize(d.ink, method="neural", model=str(onnx_path))
+    ys, xs = np.nonzero(d.ink < 0.1)
+    pts = tuple(Point(float(xs[i]), float(ys[i]), (255, 0, 0), 3) for i in range(0, len(ys), len(ys) // 30))
+    hinted = irodori.colorize(d.ink, hints=Hints(pts), method="neural", model=str(onnx_path))
+    assert np.abs(hinted.flats.astype(int) - plain.flats.astype(int)).max() > 0
+
+
+def test_missing_or_broken_model_is_a_clear_error(tmp_path, monkeypatch):
+    ink = np.zeros((32, 32), np.float32)
+    with pytest.raises(IrodoriError, match="not found"):
+        irodori.colorize(ink, method="neural", model=str(tmp_path / "nope.onnx"))
+    monkeypatch.setattr(neural_mod, "DEFAULT_MODEL", tmp_path / "default.onnx")
+    with pytest.raises(IrodoriError, match="make train-default"):
+        irodori.colorize(ink, method="neural-flats")
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not an onnx file")
+    with pytest.raises(IrodoriError, match="cannot load"):
+        irodori.colorize(ink, method="neural", model=str(bad))
+    with pytest.raises(IrodoriError, match="work_size"):
+        irodori.colorize(ink, method="neural", model=str(bad), work_size=8)
+
+
+def test_neural_flats_give_one_colour_per_region_and_honour_hints(tiny_model):
+    onnx_path, _ = tiny_model
+    d = make_lineart(96, 128, n_shapes=5, seed=6)
+    plain = irodori.colorize(d.ink, method="neural-flats", model=str(onnx_path))
+    assert plain.regions is not None and plain.regions.shape == d.ink.shape
+    sizes = np.bincount(plain.regions.ravel())
+    a, b = np.argsort(sizes)[-2:]  # the two largest regions
+    (ya, xa), (yb, xb) = (np.argwhere((plain.regions == k) & (d.ink < 0.05))[0] for k in (a, b))
+    hints = Hints((Point(float(xa), float(ya), (255, 0, 0), 0.5), Point(float(xb), float(yb), None, 0.5)))
+    r = irodori.colorize(d.ink, hints=hints, method="neural-flats", model=str(onnx_path))
+    for k in np.unique(r.regions):
+        assert len(np.unique(r.flats[r.regions == k].reshape(-1, 4), axis=0)) == 1
+    assert (r.flats[r.regions == a] == (255, 0, 0, 255)).all()
+    assert (r.flats[r.regions == b][:, 3] == 0).all()
+
+
+def test_region_colors_pick_the_dominant_colour():
+    from irodori.methods.neural_flats import region_colors
+
+    labels = np.zeros((10, 10), np.int32)
+    labels[:, 5:] = 1
+    rgb = np.zeros((10, 10, 3), np.float32)
+    rgb[:, :5] = (1.0, 0.0, 0.0)
+    rgb[:2, :5] = (0.0, 0.0, 1.0)  # a minority in region 0
+    rgb[:, 5:] = (0.0, 1.0, 0.0)
+    ink = np.zeros((10, 10), np.float32)
+    ink[:, 4] = 1.0  # ink does not vote
+    rgb[:, 4] = (0.0, 0.0, 1.0)
+    out = region_colors(labels, rgb, ink, 2)
+    assert np.allclose(out[0], (1.0, 0.0, 0.0), atol=1 / 16) and np.allclose(out[1], (0.0, 1.0, 0.0), atol=1 / 16)
