@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import platform
 import shlex
 import sys
@@ -248,7 +249,8 @@ def _report_md(config: EvalConfig, plans: list[harness.Plan], sections: list[lis
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"# irodori evaluation: {config.out.name}", "",
              f"- command: `{config.command or 'irodori eval ...'}`",
-             f"- run {when} on {platform.machine()} / Python {platform.python_version()}, "
+             f"- run {when} on {platform.machine()} with {os.cpu_count()} CPUs{_load()} / Python "
+             f"{platform.python_version()}, "
              f"{config.workers} worker process(es); {seconds:.1f} s to compute {n_rows} result rows",
              f"- split `{config.split}`; hint settings {config.hints}; "
              f"methods: {', '.join(m.name for m in plans[0].methods) if plans else ''}",
@@ -286,6 +288,14 @@ def _report_md(config: EvalConfig, plans: list[harness.Plan], sections: list[lis
         "hash of the image id and the setting, so runs are comparable.",
         ""]
     return "\n".join(lines)
+
+
+def _load() -> str:
+    """The load average, so readers can judge the timings (other work on the machine slows them)."""
+    try:
+        return f" (1-minute load average {os.getloadavg()[0]:.1f} when it ended)"
+    except OSError:
+        return ""
 
 
 def command_line(argv: list[str]) -> str:
