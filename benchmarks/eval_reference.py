@@ -12,9 +12,9 @@ Usage::
     .venv/bin/python benchmarks/eval_reference.py data/dicebear [--limit 40]
         [--methods paste,region-match,svm,neural] [--out /tmp/svm/eval] [--markdown]
 
-``DIR`` is the data helper's dicebear build: ``DIR/pairs.csv`` (columns
-``ref_id``/``new_id`` or ``a``/``b`` naming items) and ``DIR/pairs/`` or
-``DIR/line`` + ``DIR/color``. ``--out`` writes a picture grid per pair
+``DIR`` is the data helper's dicebear build: ``DIR/pairs/pairs.csv`` with
+columns ``id, split, ref_line, ref_color, line, color`` (paths relative to
+``DIR``); the first ``--limit`` pairs of ``--split`` are used. ``--out`` writes a picture grid per pair
 (reference, new line art, truth, each method).
 """
 
@@ -42,14 +42,20 @@ def _find(root: Path, item: str, kind: str) -> Path:
     raise FileNotFoundError(f"no {kind} image for {item!r} under {root}")
 
 
-def load_pairs(root: Path) -> list[tuple[str, Path, Path, Path, Path]]:
-    """``(name, ref_line, ref_color, new_line, new_color)`` for every pair of ``root``."""
+def load_pairs(root: Path, split: str | None = "test") -> list[tuple[str, Path, Path, Path, Path]]:
+    """``(name, ref_line, ref_color, new_line, new_color)`` for every pair of ``root`` (of ``split``)."""
     csv_path = next((p for p in (root / "pairs.csv", root / "pairs" / "pairs.csv") if p.exists()), None)
     pairs = []
     if csv_path is not None:
         with open(csv_path, newline="") as f:
             rows = list(csv.DictReader(f))
         for row in rows:
+            if split and row.get("split", split) != split:
+                continue
+            if "ref_line" in row:  # the data helper's dicebear build: paths relative to DIR
+                pairs.append((row["id"], root / row["ref_line"], root / row["ref_color"], root / row["line"],
+                              root / row["color"]))
+                continue
             a = row.get("ref_id") or row.get("reference") or row.get("a") or row.get("id_a")
             b = row.get("new_id") or row.get("target") or row.get("b") or row.get("id_b")
             if a is None or b is None:
@@ -74,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("data", type=Path)
     ap.add_argument("--limit", type=int, default=40)
+    ap.add_argument("--split", default="test", help="pairs of this split (pairs.csv 'split' column)")
     ap.add_argument("--methods", default="paste,region-match,svm,neural")
     ap.add_argument("--out", type=Path, default=None, help="write a picture grid per pair here")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -86,24 +93,31 @@ def main(argv: list[str] | None = None) -> int:
         k, _, v = o.partition("=")
         svm_opts[k] = type(getattr(irodori.methods.svm.SVMOptions(), k))(v) if v not in ("true", "false") \
             else v == "true"
-    pairs = load_pairs(args.data)[: args.limit]
+    pairs = load_pairs(args.data, args.split)[: args.limit]
     if not pairs:
         raise SystemExit(f"no pairs under {args.data}")
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
     scores: dict[str, list[tuple[float, float, float, float]]] = {m: [] for m in methods}
+    unavailable: dict[str, str] = {}
     for name, ref_line, ref_color, new_line, new_color in pairs:
         ref = Reference(colors=read_rgb(ref_color), ink=load_lineart(ref_line))
         ink = load_lineart(new_line)
         truth = read_rgb(new_color)
         row = [ref.colors, np.repeat(((1 - ink) * 255).astype(np.uint8)[..., None], 3, 2), truth]
         for m in methods:
+            if m in unavailable:
+                continue
             t = time.perf_counter()
             opts = svm_opts if m == "svm" else {}
-            if m == "neural":
-                result = irodori.colorize(ink, method=m)  # neural without fine-tuning ignores the reference
-            else:
-                result = irodori.colorize(ink, reference=ref, method=m, **opts)
+            try:
+                if m == "neural":
+                    result = irodori.colorize(ink, method=m)  # neural without fine-tuning ignores the reference
+                else:
+                    result = irodori.colorize(ink, reference=ref, method=m, **opts)
+            except irodori.IrodoriError as e:
+                unavailable[m] = str(e)
+                continue
             secs = time.perf_counter() - t
             de = rgb_ciede2000(result.image, truth)
             scores[m].append((float(de.mean()), psnr(result.image, truth), float((de < 5).mean()), secs))
@@ -118,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     head = ("method", "mean CIEDE2000", "PSNR dB", "share dE<5", "s / pair")
     rows = []
     for m in methods:
+        if m in unavailable:
+            continue
         a = np.asarray(scores[m])
         rows.append((m, f"{a[:, 0].mean():.2f}", f"{a[:, 1].mean():.2f}", f"{a[:, 2].mean():.3f}",
                      f"{a[:, 3].mean():.2f}"))
@@ -132,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r[0]:<14}" + "".join(f"{v:>16}" for v in r[1:]))
     for m in skipped:
         print(f"(method {m!r} is not registered here; skipped)")
+    for m, why in unavailable.items():
+        print(f"(method {m!r} could not run: {why})")
     return 0
 
 

@@ -44,12 +44,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.kernel_approximation import Nystroem
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import LinearSVC
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.svm import SVC, LinearSVC
 
 from ..errors import IrodoriError
 from ..hints import Hints
@@ -63,6 +63,7 @@ _MIN_CLASS_SAMPLES = 6
 _P_FLOOR = 1e-3
 _STRIDE = 2  # unaries from every other working pixel in each direction
 _PCA_SAMPLES = 4000
+_MIN_PART_SAMPLES = 30
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class SVMOptions:
     smoothness: float = field(default=1.0, metadata={"help": "graph-cut smoothness (0 = no spatial coherence)"})
     max_colors: int = field(default=16, metadata={"help": "most colour classes taken from the reference"})
     mirror: bool = field(default=True, metadata={"help": "also learn from the left-right mirrored reference"})
-    work_size: int = field(default=256, metadata={"help": "side of the drawing's frame for descriptors, pixels"})
+    work_size: int = field(default=160, metadata={"help": "side of the drawing's frame for descriptors, pixels"})
     seed: int = field(default=0, metadata={"help": "random seed (sampling, k-means, kernel map)"})
 
     def validate(self) -> None:
@@ -106,8 +107,8 @@ class ReferenceModel:
     pca: PCA
     scaler: StandardScaler
     weights: np.ndarray
-    kernel: Nystroem
-    classifier: CalibratedClassifierCV
+    kernel: Any
+    classifier: Any
     classes: np.ndarray
     options: SVMOptions
     seconds: float = 0.0
@@ -126,21 +127,188 @@ class ReferenceModel:
         return out
 
 
-def _training_pixels(feats: DrawingFeatures, classes_full: np.ndarray, k: int, n: int,
+def _training_pixels(feats: DrawingFeatures, classes_full: np.ndarray, n: int,
                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Sample working pixels of the reference, balanced over classes: ``(index (N,), class (N,))``."""
+    """Sample working pixels of the reference: ``(index (N,), class (N,))``.
+
+    Every (closed area, colour class) part of the drawing gets the same
+    quota (or all its pixels when smaller), so an eye white or a tooth
+    weighs as much as the background in training.
+    """
     ys, xs = work_to_full(classes_full.shape, feats.ink_work.shape)
     cls = classes_full[np.ix_(ys, xs)].ravel()
     cls = np.where(feats.ink_work.ravel() < PAPER, cls, -1)
-    per_class = int(np.ceil(n / k))
-    picks, labels = [], []
-    for c in range(k):
-        idx = np.flatnonzero(cls == c)
-        if len(idx) > per_class:
-            idx = rng.choice(idx, per_class, replace=False)
-        picks.append(idx)
-        labels.append(np.full(len(idx), c, np.int64))
-    return np.concatenate(picks), np.concatenate(labels)
+    valid = np.flatnonzero(cls >= 0)
+    part = feats.area_of[feats.work_labels.ravel()[valid]].astype(np.int64) * (cls.max() + 1) + cls[valid]
+    parts, inverse = np.unique(part, return_inverse=True)
+    quota = max(_MIN_PART_SAMPLES, int(np.ceil(n / max(len(parts), 1))))
+    order = rng.permutation(len(valid))
+    # Rank of each pixel within its part, in a random order: keep the first `quota`.
+    inv = inverse[order]
+    sort = np.argsort(inv, kind="stable")
+    starts = np.searchsorted(inv[sort], np.arange(len(parts)))
+    rank = np.empty(len(valid), np.int64)
+    rank[sort] = np.arange(len(valid)) - starts[inv[sort]]
+    keep = np.sort(order[rank < quota])
+    idx = valid[keep]
+    return idx, cls[idx].astype(np.int64)
+
+
+def _platt(f: np.ndarray, target: np.ndarray, iters: int = 50) -> tuple[float, float]:
+    """Platt's sigmoid ``p = 1 / (1 + exp(a f + b))`` fitted to decisions ``f (N,)`` and labels ``target (N,) bool``.
+
+    Newton's method with backtracking on the regularized targets of Platt
+    (1999), as written by Lin, Lin and Weng (2007).
+    """
+    n_pos = float(target.sum())
+    n_neg = float(len(target) - n_pos)
+    t = np.where(target, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    a, b = 0.0, float(np.log((n_neg + 1) / (n_pos + 1)))
+
+    def loss(a: float, b: float) -> float:
+        z = a * f + b
+        return float(np.sum(np.where(z >= 0, t * z + np.log1p(np.exp(-z)), (t - 1) * z + np.log1p(np.exp(z)))))
+
+    cur = loss(a, b)
+    for _ in range(iters):
+        z = a * f + b
+        p = np.where(z >= 0, np.exp(-z) / (1 + np.exp(-z)), 1 / (1 + np.exp(z)))
+        q = p * (1 - p)
+        h11, h22, h21 = float(np.sum(f * f * q)) + 1e-12, float(np.sum(q)) + 1e-12, float(np.sum(f * q))
+        g1, g2 = float(np.sum(f * (t - p))), float(np.sum(t - p))
+        if abs(g1) < 1e-5 and abs(g2) < 1e-5:
+            break
+        det = h11 * h22 - h21 * h21
+        da, db = -(h22 * g1 - h21 * g2) / det, -(-h21 * g1 + h11 * g2) / det
+        step = 1.0
+        while step >= 1e-10:
+            new = loss(a + step * da, b + step * db)
+            if new < cur + 1e-4 * step * (g1 * da + g2 * db):
+                a, b, cur = a + step * da, b + step * db, new
+                break
+            step /= 2
+        else:
+            break
+    return a, b
+
+
+class CalibratedLinearSVC:
+    """One linear SVM per class (one-vs-rest) with Platt-calibrated probabilities.
+
+    The sigmoids are fitted on out-of-fold decision values (3-fold,
+    stratified), then the SVMs are refitted on all the data; probabilities
+    of the classes are normalized to sum to one. Equivalent to scikit-learn's
+    ``CalibratedClassifierCV(LinearSVC(), method="sigmoid", ensemble=False)``
+    without its per-class L-BFGS runs, which dominate on small problems.
+    """
+
+    def __init__(self, C: float = 1.0, seed: int = 0, folds: int = 3) -> None:
+        self.C, self.seed, self.folds = C, seed, folds
+
+    def _svm(self) -> LinearSVC:
+        return LinearSVC(C=self.C, dual=False, max_iter=2000, random_state=self.seed)
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> "CalibratedLinearSVC":
+        self.classes_ = np.unique(y)
+        k = len(self.classes_)
+        oof = np.zeros((len(y), k))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            cv = StratifiedKFold(n_splits=self.folds, shuffle=True, random_state=self.seed)
+            for train, test in cv.split(x, y):
+                svm = self._svm().fit(x[train], y[train])
+                d = svm.decision_function(x[test])
+                d = np.stack([-d, d], axis=1) if d.ndim == 1 else d
+                oof[np.ix_(test, np.searchsorted(self.classes_, svm.classes_))] = d
+            self.svm_ = self._svm().fit(x, y)
+        self.sigmoids_ = np.array([_platt(oof[:, c], y == self.classes_[c]) for c in range(k)])
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities ``(N, K)`` of ``classes_``, rows summing to one."""
+        d = self.svm_.decision_function(x)
+        d = np.stack([-d, d], axis=1) if d.ndim == 1 else d
+        z = d * self.sigmoids_[:, 0] + self.sigmoids_[:, 1]
+        p = 1.0 / (1.0 + np.exp(np.clip(z, -50, 50)))
+        return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+
+
+@dataclass
+class TrainingSet:
+    """Pixels sampled from a reference: ``texture (N, Dt)``, ``other (N, Do)`` descriptors, ``y (N,)`` classes."""
+
+    palette: Palette
+    texture: np.ndarray
+    other: np.ndarray
+    y: np.ndarray
+    n_geometry: int
+
+
+def reference_samples(reference: Reference, options: SVMOptions) -> TrainingSet:
+    """Quantize a reference's colours and sample its pixels' descriptors (and its mirror's).
+
+    Raises IrodoriError for an unusable reference (see :func:`check_reference`
+    and :func:`irodori.reference.palette.quantize`).
+    """
+    opts = options
+    colors, ink = check_reference(reference)
+    palette, classes_full = quantize(colors, ink, max_colors=opts.max_colors, seed=opts.seed)
+    rng = np.random.default_rng(opts.seed)
+    graph = region_graph(ink)
+    copies = [(ink, graph, classes_full)]
+    if opts.mirror:
+        copies.append((ink[:, ::-1], dataclasses.replace(graph, labels=np.ascontiguousarray(graph.labels[:, ::-1])),
+                       classes_full[:, ::-1]))
+    tex, oth, ys = [], [], []
+    for ink_c, graph_c, classes_c in copies:
+        feats = describe(np.ascontiguousarray(ink_c), graph_c, opts.work_size)
+        idx, y = _training_pixels(feats, classes_c, opts.samples, rng)
+        t, o = feats.pixels(idx)
+        tex.append(t)
+        oth.append(o)
+        ys.append(y)
+    texture, other, y = np.concatenate(tex), np.concatenate(oth), np.concatenate(ys)
+    counts = np.bincount(y, minlength=len(palette))
+    keep = np.isin(y, np.flatnonzero(counts >= _MIN_CLASS_SAMPLES))
+    if len(np.unique(y[keep])) < 2:
+        raise IrodoriError("the reference has fewer than two colours covering enough paper to learn from")
+    return TrainingSet(palette, texture[keep], other[keep], y[keep], feats.geometry.shape[2])
+
+
+def fit_classifier(data: TrainingSet, options: SVMOptions, exact: bool = False) -> ReferenceModel:
+    """PCA on texture, standardize and weight, then one SVM per class with probabilities.
+
+    ``exact=False`` (what ``svm`` uses): Nystroem RBF kernel map + one-vs-rest
+    LinearSVC, Platt-calibrated on 3-fold out-of-fold decisions
+    (:class:`CalibratedLinearSVC`).
+    ``exact=True`` (a baseline for the benchmark): scikit-learn's exact RBF
+    ``SVC(probability=True)`` (libsvm, Platt scaling) on the same features.
+    """
+    opts = options
+    start = time.perf_counter()
+    rng = np.random.default_rng(opts.seed)
+    texture, other, y = data.texture, data.other, data.y
+    sub = rng.choice(len(y), min(len(y), _PCA_SAMPLES), replace=False)
+    pca = PCA(n_components=min(opts.pca, texture.shape[1], len(sub)), random_state=opts.seed).fit(texture[sub])
+    z = np.concatenate([pca.transform(texture), other], axis=1)
+    scaler = StandardScaler().fit(z)
+    n_tex, n_geo = pca.n_components_, data.n_geometry
+    n_reg = other.shape[1] - n_geo
+    weights = np.concatenate([np.full(n_tex, opts.texture_weight / np.sqrt(n_tex)),
+                              np.full(n_geo, 1.0 / np.sqrt(n_geo)),
+                              np.full(n_reg, opts.region_weight / np.sqrt(n_reg))])
+    z = scaler.transform(z) * weights
+    if exact:
+        kernel: Any = FunctionTransformer()
+        clf: Any = SVC(kernel="rbf", gamma=opts.gamma, C=opts.C, probability=True,
+                       random_state=opts.seed).fit(z, y)
+    else:
+        kernel = Nystroem(kernel="rbf", gamma=opts.gamma, n_components=min(opts.components, len(y)),
+                          random_state=opts.seed).fit(z)
+        clf = CalibratedLinearSVC(C=opts.C, seed=opts.seed).fit(kernel.transform(z), y)
+    return ReferenceModel(palette=data.palette, pca=pca, scaler=scaler, weights=weights, kernel=kernel,
+                          classifier=clf, classes=clf.classes_.astype(np.int64), options=opts,
+                          seconds=time.perf_counter() - start)
 
 
 def fit_reference(reference: Reference, options: SVMOptions | None = None) -> ReferenceModel:
@@ -153,55 +321,13 @@ def fit_reference(reference: Reference, options: SVMOptions | None = None) -> Re
 
     Returns
     -------
-    ReferenceModel, ready for :func:`apply_model`.
+    ReferenceModel, ready for :func:`apply_model`; ``seconds`` is the whole fit.
     """
     opts = options or SVMOptions()
     start = time.perf_counter()
-    colors, ink = check_reference(reference)
-    palette, classes_full = quantize(colors, ink, max_colors=opts.max_colors, seed=opts.seed)
-    k = len(palette)
-    rng = np.random.default_rng(opts.seed)
-    graph = region_graph(ink)
-    copies = [(ink, graph, classes_full)]
-    if opts.mirror:
-        copies.append((ink[:, ::-1], dataclasses.replace(graph, labels=np.ascontiguousarray(graph.labels[:, ::-1])),
-                       classes_full[:, ::-1]))
-    tex, oth, ys = [], [], []
-    for ink_c, graph_c, classes_c in copies:
-        feats = describe(np.ascontiguousarray(ink_c), graph_c, opts.work_size)
-        idx, y = _training_pixels(feats, classes_c, k, opts.samples, rng)
-        t, o = feats.pixels(idx)
-        tex.append(t)
-        oth.append(o)
-        ys.append(y)
-    texture, other, y = np.concatenate(tex), np.concatenate(oth), np.concatenate(ys)
-    counts = np.bincount(y, minlength=k)
-    keep_classes = np.flatnonzero(counts >= _MIN_CLASS_SAMPLES)
-    if len(keep_classes) < 2:
-        raise IrodoriError("the reference has fewer than two colours covering enough paper to learn from")
-    keep = np.isin(y, keep_classes)
-    texture, other, y = texture[keep], other[keep], y[keep]
-
-    sub = rng.choice(len(y), min(len(y), _PCA_SAMPLES), replace=False)
-    pca = PCA(n_components=min(opts.pca, texture.shape[1], len(sub)), random_state=opts.seed).fit(texture[sub])
-    z = np.concatenate([pca.transform(texture), other], axis=1)
-    scaler = StandardScaler().fit(z)
-    n_tex = pca.n_components_
-    n_geo = feats.geometry.shape[2]
-    weights = np.concatenate([np.full(n_tex, opts.texture_weight / np.sqrt(n_tex)),
-                              np.full(n_geo, 1.0 / np.sqrt(n_geo)),
-                              np.full(other.shape[1] - n_geo, opts.region_weight / np.sqrt(other.shape[1] - n_geo))])
-    z = scaler.transform(z) * weights
-    kernel = Nystroem(kernel="rbf", gamma=opts.gamma, n_components=min(opts.components, len(y)),
-                      random_state=opts.seed).fit(z)
-    phi = kernel.transform(z)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = CalibratedClassifierCV(LinearSVC(C=opts.C, dual=False, max_iter=2000, random_state=opts.seed),
-                                     method="sigmoid", cv=3).fit(phi, y)
-    return ReferenceModel(palette=palette, pca=pca, scaler=scaler, weights=weights, kernel=kernel,
-                          classifier=clf, classes=clf.classes_.astype(np.int64), options=opts,
-                          seconds=time.perf_counter() - start)
+    model = fit_classifier(reference_samples(reference, opts), opts)
+    model.seconds = time.perf_counter() - start
+    return model
 
 
 def region_unary(model: ReferenceModel, feats: DrawingFeatures) -> np.ndarray:

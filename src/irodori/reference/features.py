@@ -211,7 +211,7 @@ class DrawingFeatures:
     the region of each working pixel; ``ink_work (h, w) float32``;
     ``texture (h, w, Dt)``, ``geometry (h, w, Dg)`` pixel descriptors;
     ``regions (n, Dr)`` region descriptors; ``area (n,)`` full-resolution
-    region areas.
+    region areas; ``area_of (n,)`` the closed area of each region.
     """
 
     frame: Frame
@@ -223,6 +223,7 @@ class DrawingFeatures:
     geometry: np.ndarray
     regions: np.ndarray
     area: np.ndarray
+    area_of: np.ndarray
 
     def pixels(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Descriptors of working pixels ``index (N,)`` (flat indices).
@@ -279,4 +280,5 @@ def describe(ink: np.ndarray, graph: Any, work_size: int = 256) -> DrawingFeatur
     own = region_descriptors(labels, n, frame)[:, :8]
     regions = np.concatenate([by_area, own], axis=1)
     area = np.bincount(labels.ravel(), minlength=n).astype(np.float64)
-    return DrawingFeatures(frame, labels, n, work_labels, ink_work, texture, geometry, regions, area)
+    return DrawingFeatures(frame, labels, n, work_labels, ink_work, texture, geometry, regions, area,
+                           area_of)
