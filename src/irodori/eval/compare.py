@@ -195,7 +195,7 @@ def _time_line(p: harness.Plan, rows: list[dict[str, Any]]) -> list[str]:
             total[r["method"]] = total.get(r["method"], 0.0) + float(r["seconds"])
     if not total:
         return []
-    parts = ", ".join(f"`{m}` {t:.1f} s" for m, t in sorted(total.items(), key=lambda kv: -kv[1]))
+    parts = ", ".join(f"`{m}` {t:.2f} s" for m, t in sorted(total.items(), key=lambda kv: -kv[1]))
     return [f"Time spent in method calls (summed over images and settings, each call once): {parts}.", ""]
 
 
