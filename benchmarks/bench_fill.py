@@ -33,7 +33,6 @@ import json
 import math
 import multiprocessing as mp
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -51,7 +50,12 @@ def _rss_mb() -> float:
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forking parent
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 # ----------------------------------------------------------------------------- methods (in the worker)
@@ -70,8 +74,11 @@ def _run_fill_flats(ink, hints, budget):
 
 
 def _grid_weights(ink):
-    # LazyBrush-like: cutting through paper is expensive, along dark lines cheap
-    return (1.0 + 100.0 * (1.0 - ink) ** 2).astype(np.float64)
+    # LazyBrush-like: cutting through paper is expensive, along dark lines cheap. The
+    # ratio must exceed a region's outline over a hint dot's circumference, or the cut
+    # just circles the dot; 1000 does for these pages.
+    # Ink from 0.3 up counts as full line, as in fill (thin anti-aliased lines peak low).
+    return (1.0 + 1000.0 * (1.0 - np.clip(ink / 0.3, 0.0, 1.0)) ** 2).astype(np.float64)
 
 
 def _run_maxflow(ink, hints, budget):
@@ -176,7 +183,7 @@ def _worker(name, path, budget, queue):
 def _measure(name, path, budget):
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_worker, args=(name, path, budget, queue))
+    proc = ctx.Process(target=_worker, args=(name, path, budget, queue), daemon=True)
     proc.start()
     try:
         result = queue.get(timeout=budget * 3 + 300)
@@ -197,7 +204,7 @@ def _page(megapixels, seed=0):
     from irodori.synthetic import make_lineart
 
     side = int(round(math.sqrt(megapixels * 1e6) / 16) * 16)
-    return make_lineart(side, side, n_shapes=150, gap=0.003 * side, seed=seed)
+    return make_lineart(side, side, n_shapes=150, gap=0.003 * side, seed=seed, shape_size=(0.03, 0.12))
 
 
 def run_case(label, drawing, n_hints, methods, budget, tmp):

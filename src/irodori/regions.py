@@ -193,6 +193,7 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
         labels = basin.copy()
         area = np.bincount(labels.ravel(), minlength=n).astype(np.int64)
         around = np.zeros(0, np.int64)
+        extra_pairs = []
     else:
         labels = np.ascontiguousarray(
             cv2.resize(basin, (wl * f, hl * f), interpolation=cv2.INTER_NEAREST)[:h, :w])
@@ -214,6 +215,8 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
         area -= np.bincount(block_basin[bad], minlength=n)
         area += np.bincount(new_label, minlength=n)
         area = np.rint(area).astype(np.int64)
+        extra_pairs = _passages(labels, closed, ys, xs, cl, basin_closed, basin, on_paper, low_cc,
+                                n_closed)
         # one pixel of each small closed area, and the basin of its block
         where = np.full(n_closed, -1, np.int64)
         where[cl] = np.arange(len(cl))
@@ -239,6 +242,9 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
         pairs.append(np.stack([around, main[small]], 1))
         opens.append(np.zeros(len(small)))
         lines.append(np.full(len(small), 0.01 * f))
+    pairs += extra_pairs
+    opens += [np.ones(len(x), np.float64) for x in extra_pairs]
+    lines += [np.zeros(len(x), np.float64) for x in extra_pairs]
     pair = np.concatenate(pairs)
     if len(pair):
         key = pair[:, 0] * n + pair[:, 1]
@@ -333,3 +339,33 @@ def _grow(seeds: np.ndarray, n_seed: int, paper: np.ndarray, paper_cc: np.ndarra
     wrong = (paper > 0) & (seed_cc[near] != paper_cc)
     out[wrong] = main[paper_cc[wrong]]
     return _nearest(out)
+
+
+def _passages(labels, closed, ys, xs, cl, basin_closed, basin, on_paper, low_cc, n_closed):
+    """Region pairs joined through paper passages narrower than the working scale.
+
+    The working map closes them, so two of its pieces of paper can be one
+    closed area at full resolution. Returns ``(k, 2)`` region pairs, one row
+    per full-resolution pixel pair across such a passage (inside blocks that
+    hold ink, the only place a passage can be).
+    """
+    basin_cc = np.zeros(len(basin_closed), np.int64)
+    basin_cc[basin[on_paper]] = low_cc[on_paper]
+    pieces = np.unique(basin_closed.astype(np.int64) * (int(basin_cc.max()) + 1) + basin_cc)
+    count = np.bincount(pieces // (int(basin_cc.max()) + 1), minlength=n_closed)
+    multi = count > 1
+    sel = multi[cl]
+    if not sel.any():
+        return []
+    h, w = labels.shape
+    ys, xs, cl = ys[sel], xs[sel], cl[sel]
+    own = labels[ys, xs].astype(np.int64)
+    out = []
+    for dy, dx in ((0, 1), (1, 0)):
+        ok = (ys + dy < h) & (xs + dx < w)
+        ny, nx = ys[ok] + dy, xs[ok] + dx
+        other = labels[ny, nx].astype(np.int64)
+        cross = (closed[ny, nx] == cl[ok]) & (other != own[ok])
+        a, b = own[ok][cross], other[cross]
+        out.append(np.stack([np.minimum(a, b), np.maximum(a, b)], 1))
+    return out

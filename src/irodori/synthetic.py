@@ -117,7 +117,8 @@ def region_hints(regions: np.ndarray, region_colors: np.ndarray, n: int | None =
 
 def make_lineart(height: int, width: int, n_shapes: int = 12, gap: float = 0.0, seed: int = 0,
                  line_width: tuple[float, float] | None = None, p_gap: float = 0.5,
-                 p_nested: float = 0.3, p_sliver: float = 0.15, min_area: int = 8) -> SyntheticDrawing:
+                 p_nested: float = 0.3, p_sliver: float = 0.15, min_area: int = 8,
+                 shape_size: tuple[float, float] = (0.06, 0.22)) -> SyntheticDrawing:
     """Draw a seeded page of closed shapes with ground-truth regions and colours.
 
     Parameters
@@ -134,6 +135,7 @@ def make_lineart(height: int, width: int, n_shapes: int = 12, gap: float = 0.0, 
     p_sliver : chance that a shape is a thin sliver (3-6 px of paper wide).
     min_area : paper pieces smaller than this (anti-aliasing specks along thin
         lines) are not regions; they count as line (-1).
+    shape_size : ``(min, max)`` size of a top-level shape as a share of the shorter side.
 
     Returns
     -------
@@ -160,7 +162,7 @@ def make_lineart(height: int, width: int, n_shapes: int = 12, gap: float = 0.0, 
             size = parent_size * rng.uniform(0.25, 0.5)
         else:
             centre = np.array([rng.uniform(0, width), rng.uniform(0, height)])
-            size = min(height, width) * rng.uniform(0.06, 0.22)
+            size = min(height, width) * rng.uniform(*shape_size)
         size = max(size, 6.0 + 3 * thick)
         if sliver:
             paper = rng.uniform(3.0, 6.0)
