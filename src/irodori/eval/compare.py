@@ -253,7 +253,7 @@ def _report_md(config: EvalConfig, plans: list[harness.Plan], sections: list[lis
              f"{platform.python_version()}, "
              f"{config.workers} worker process(es); {seconds:.1f} s to compute {n_rows} result rows",
              f"- split `{config.split}`; hint settings {config.hints}; "
-             f"methods: {', '.join(m.name for m in plans[0].methods) if plans else ''}",
+             f"methods: {', '.join(dict.fromkeys(m.name for p in plans for m in p.methods))}",
              ""]
     if config.fid_weights is None:
         lines += ["- FID: skipped. It needs Inception weights, which are not downloaded at run time; "
