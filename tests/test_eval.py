@@ -120,6 +120,17 @@ def test_line_art_only_with_hint_files(tmp_path):
 
 def test_folder_without_manifest_and_limit(tmp_path):
     root = _dataset(tmp_path / "plain", n=4, manifest=False)
+    # No train split to average: `mean` is skipped unless given an image through --option.
+    write_png(tmp_path / "m.png", np.full((8, 8, 3), 90, np.uint8))
+    out = tmp_path / "r"
+    assert main(["eval", "--data", str(root), "--methods", "gray,mean", "--hints", "0", "-o", str(out), "-q",
+                 "--option", f"mean.mean_image={tmp_path / 'm.png'}"]) == 0
+    rows = _rows(out / "results.csv")
+    assert len(rows) == 8 and {r["status"] for r in rows} == {"ok"}
+    assert main(["eval", "--data", str(root), "--methods", "gray,mean", "--hints", "0", "-o",
+                 str(tmp_path / "r2"), "-q"]) == 0
+    assert {r["method"] for r in _rows(tmp_path / "r2" / "results.csv")} == {"gray"}
+    assert "`mean` skipped" in (tmp_path / "r2" / "report.md").read_text()
     loaded = eval_data.load(root, limit=2)
     assert len(loaded.items) == 2 and loaded.has_truth
     assert [it.id for it in loaded.items] == [it.id for it in eval_data.load(root).items[:2]]
@@ -132,6 +143,9 @@ def test_folder_without_manifest_and_limit(tmp_path):
     (["--split", "val"], "no images in split 'val'"),
     (["--workers", "0"], "--workers must be at least 1"),
     (["--fid-weights", "/nonexistent.onnx"], "--fid-weights: file not found"),
+    (["--option", "gray.nope=1"], "unknown option"),
+    (["--option", "mean_image=x.png"], "expected METHOD.KEY=VALUE"),
+    (["--option", "mean.mean_image=x.png"], "not among --methods"),
 ])
 def test_bad_input_is_one_line_error(data_dir, tmp_path, capsys, args, message):
     base = {"--data": str(data_dir), "--methods": "gray"}

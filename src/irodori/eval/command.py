@@ -28,6 +28,8 @@ def eval_cmd(
                                                "(skipped without it)"),
     workers: int = typer.Option(1, help="worker processes"),
     grid_images: int = typer.Option(6, help="images per comparison grid"),
+    option: List[str] = typer.Option([], "--option", metavar="METHOD.KEY=VALUE",
+                                      help="a method's option, e.g. neural.model=runs/x/model.onnx (repeatable)"),
     overwrite: bool = typer.Option(False, help="replace an existing report"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
@@ -36,7 +38,7 @@ def eval_cmd(
 
     config = EvalConfig(data=tuple(data), out=out, split=split, methods=methods, hints=hints,
                         limit=limit, mean_from=mean_from, fid_weights=fid_weights, workers=workers,
-                        grid_images=grid_images, overwrite=overwrite, progress=not quiet,
+                        grid_images=grid_images, overwrite=overwrite, progress=not quiet, options=tuple(option),
                         command=command_line(sys.argv[1:] if sys.argv[1:2] == ["eval"] else ["eval", "..."]))
     outcome = run_eval(config)
     typer.echo(f"wrote {out}/report.md, results.csv ({len(outcome.rows)} rows), "

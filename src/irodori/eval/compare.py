@@ -53,6 +53,7 @@ class EvalConfig:
     grid_images: int = GRID_IMAGES
     overwrite: bool = False
     progress: bool = True
+    options: tuple[str, ...] = ()
     command: str = field(default="", compare=False)
 
 
@@ -94,6 +95,7 @@ def run_eval(config: EvalConfig) -> EvalOutcome:
         raise IrodoriError(f"--fid-weights: file not found: {config.fid_weights}")
     settings = harness.parse_settings(config.hints)
     method_list = harness.resolve_methods(config.methods)
+    method_options = harness.parse_method_options(config.options, method_list)
     datasets = [eval_data.load(d, config.split, config.limit) for d in config.data]
     names = [d.name for d in datasets]
     if len(set(names)) != len(names):
@@ -109,7 +111,7 @@ def run_eval(config: EvalConfig) -> EvalOutcome:
     plans = []
     for d in datasets:
         mean_path, mean_note = _mean_image(d, config, method_list, written, tqdm)
-        plans.append(harness.plan(d, method_list, settings, mean_path, mean_note))
+        plans.append(harness.plan(d, method_list, settings, mean_path, mean_note, method_options))
 
     jobs = []
     for p in plans:

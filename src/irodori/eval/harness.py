@@ -305,8 +305,34 @@ def resolve_methods(text: str) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
+def parse_method_options(texts: Iterable[str], method_list: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """``["neural.model=a.onnx", "fill.gap=3"]`` -> ``{"neural": {"model": "a.onnx"}, "fill": {"gap": 3}}``.
+
+    Values are read as JSON when they parse, else kept as text. Unknown
+    methods, methods not being evaluated and unknown options raise IrodoriError.
+    """
+    from ..methods import build_options, get_method
+    from ..pipeline import parse_option
+
+    chosen = set(method_list)
+    out: dict[str, dict[str, Any]] = {}
+    for text in texts:
+        key, value = parse_option(text)
+        method, dot, name = key.partition(".")
+        if not dot or not method or not name:
+            raise IrodoriError(f"bad --option {text!r}: expected METHOD.KEY=VALUE, e.g. neural.model=m.onnx")
+        get_method(method)
+        if method not in chosen:
+            raise IrodoriError(f"--option {text!r}: method {method!r} is not among --methods")
+        out.setdefault(method, {})[name] = value
+    for method, opts in out.items():
+        build_options(get_method(method), opts)
+    return out
+
+
 def plan(data: eval_data.EvalData, method_list: Iterable[str], settings: tuple[HintSetting, ...],
-         mean_image: Path | None, mean_note: str) -> Plan:
+         mean_image: Path | None, mean_note: str,
+         method_options: dict[str, dict[str, Any]] | None = None) -> Plan:
     """Decide, from capabilities alone, which methods run on a data folder and under which settings."""
     described = {d["name"]: d for d in describe_methods()}
     notes = list(data.notes)
@@ -316,9 +342,9 @@ def plan(data: eval_data.EvalData, method_list: Iterable[str], settings: tuple[H
     for name in method_list:
         d = described[name]
         caps = d["capabilities"]
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = dict((method_options or {}).get(name, {}))
         option_names = {o["name"] for o in d["options"]}
-        if "mean_image" in option_names:
+        if "mean_image" in option_names and "mean_image" not in options:
             if mean_image is None:
                 notes.append(f"`{name}` skipped: it needs a mean training image ({mean_note}).")
                 continue
@@ -427,6 +453,6 @@ def clean_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 __all__ = ["COLUMNS", "METRICS", "DEFAULT_HINTS", "HintSetting", "parse_settings", "hint_seed",
-           "simulate", "MethodSpec", "Job", "ItemResult", "evaluate_item", "Plan", "plan",
+           "simulate", "parse_method_options", "MethodSpec", "Job", "ItemResult", "evaluate_item", "Plan", "plan",
            "resolve_methods", "mean_training_image", "run_jobs", "frechet_distance", "fid_scores",
            "clean_row"]
