@@ -106,6 +106,7 @@ def run_eval(config: EvalConfig) -> EvalOutcome:
         InceptionFeatures(config.fid_weights)  # fail early on a bad model
     _prepare_out(config.out, config.overwrite)
     start = time.perf_counter()
+    cpu_start = _cpu_seconds()
     written: list[Path] = []
 
     plans = []
@@ -124,6 +125,7 @@ def run_eval(config: EvalConfig) -> EvalOutcome:
         if config.progress else None
     results = harness.run_jobs(jobs, workers=config.workers, progress=bar)
     run_seconds = time.perf_counter() - start
+    cpu_seconds = _cpu_seconds() - cpu_start
 
     rows = [harness.clean_row(r) for res in results for r in res.rows]
     setting_labels = [s.label for s in settings] + [harness.FILE_SETTING]
@@ -156,7 +158,7 @@ def run_eval(config: EvalConfig) -> EvalOutcome:
         section = _section(p, summaries, ran, labels, grids, plot, fid, config.out)
         section[4:4] = _time_line(p, [r for res_i in res for r in res_i.rows])
         sections.append(section)
-    text = _report_md(config, plans, sections, run_seconds, len(rows))
+    text = _report_md(config, plans, sections, run_seconds, len(rows), cpu_seconds)
     written.append(report.write(config.out / "report.md", text, config.overwrite))
     return EvalOutcome(config.out, rows, summaries, time.perf_counter() - start, written)
 
@@ -247,13 +249,14 @@ def _section(p: harness.Plan, summaries: list[report.Summary], methods: list[str
 
 
 def _report_md(config: EvalConfig, plans: list[harness.Plan], sections: list[list[str]],
-               seconds: float, n_rows: int) -> str:
+               seconds: float, n_rows: int, cpu_seconds: float = math.nan) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"# irodori evaluation: {config.out.name}", "",
              f"- command: `{config.command or 'irodori eval ...'}`",
              f"- run {when} on {platform.machine()} with {os.cpu_count()} CPUs{_load()} / Python "
              f"{platform.python_version()}, "
-             f"{config.workers} worker process(es); {seconds:.1f} s to compute {n_rows} result rows",
+             f"{config.workers} worker process(es); {seconds:.1f} s to compute {n_rows} result rows "
+             f"({cpu_seconds:.0f} CPU seconds in all processes)",
              f"- split `{config.split}`; hint settings {config.hints}; "
              f"methods: {', '.join(dict.fromkeys(m.name for p in plans for m in p.methods))}",
              ""]
@@ -290,6 +293,14 @@ def _report_md(config: EvalConfig, plans: list[harness.Plan], sections: list[lis
         "hash of the image id and the setting, so runs are comparable.",
         ""]
     return "\n".join(lines)
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (the worker processes)."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _load() -> str:
