@@ -237,3 +237,13 @@ def test_readme_block_from_report(first_run, tmp_path):
     assert "old" not in text and text.startswith("# x") and text.endswith("## After\n")
     assert "| `gray` | 2" not in text and "| method | 0 | 4 |" in text and "![" in text
     assert 0 < (tmp_path / "docs" / "g.png").stat().st_size <= readme.MAX_GRID_BYTES
+
+
+def test_parse_settings():
+    s = harness.parse_settings("0, 4,strokes:8,per-region")
+    assert [(x.label, x.mode, x.n) for x in s] == [("0", "points", 0), ("4", "points", 4),
+                                                   ("strokes:8", "strokes", 8), ("per-region", "per-region", None)]
+    assert s[0].empty and not s[2].empty and not s[3].empty
+    for bad in ("4,4", "", "-1", "strokes:x"):
+        with pytest.raises(Exception, match="hint setting|twice|no setting"):
+            harness.parse_settings(bad)
