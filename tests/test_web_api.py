@@ -159,6 +159,18 @@ def test_example(client):
         assert_error(r, 404, "example")
 
 
+def test_example_hints(client):
+    r = client.get("/api/example/hints")
+    if client.get("/api/health").json()["example_hints"]:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+        assert r.json()["hints"]
+        # They colour the example as they are.
+        example = client.get("/api/example").content
+        assert post(client, lineart=example, data={"hints": r.text, "options": None}).status_code == 200
+    else:
+        assert_error(r, 404, "hints")
+
+
 # ------------------------------------------------------------------ colorize
 def test_colorize_png(client):
     r = post(client)
@@ -274,6 +286,11 @@ def test_layers_bad_format(client):
 def test_too_many_pixels(client):
     big = png(np.full((1001, 1000), 255, np.uint8))
     assert_error(post(client, lineart=big), 413, "MP", "limit")
+
+
+def test_reference_over_the_pixel_limit(client):
+    big = png(np.full((1001, 1000, 3), 200, np.uint8))
+    assert_error(post(client, files={"reference": ("r.png", big, "image/png")}), 413, "reference", "MP")
 
 
 def test_upload_too_large_by_content_length(client):
