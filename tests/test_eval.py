@@ -247,3 +247,19 @@ def test_parse_settings():
     for bad in ("4,4", "", "-1", "strokes:x"):
         with pytest.raises(Exception, match="hint setting|twice|no setting"):
             harness.parse_settings(bad)
+
+
+def test_splice_grids_adds_method_columns():
+    from irodori.eval import readme, report
+
+    rng = np.random.default_rng(0)
+    pics = [{("", "line"): rng.integers(0, 255, (40, 40, 3), dtype=np.uint8),
+             ("", "truth"): np.full((40, 40, 3), 7, np.uint8),
+             ("4", "hints"): np.zeros((40, 40, 3), np.uint8),
+             ("4", "a"): np.full((40, 40, 3), 50, np.uint8),
+             ("4", "b"): np.full((40, 40, 3), 100, np.uint8)} for _ in range(2)]
+    first = report.grid_image(pics, "4", ["a"])
+    second = report.grid_image(pics, "4", ["b"])
+    merged = readme.splice_grids(first, second)
+    assert merged.shape == report.grid_image(pics, "4", ["a", "b"]).shape
+    np.testing.assert_array_equal(merged[report.HEADER:], report.grid_image(pics, "4", ["a", "b"])[report.HEADER:])

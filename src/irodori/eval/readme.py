@@ -15,6 +15,8 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import IrodoriError
 
 BEGIN = "<!-- eval:begin -->"
@@ -96,6 +98,30 @@ def block(report_dirs: Path | list[Path], grid_rel: str | None) -> str:
     return "\n".join(out)
 
 
+def splice_grids(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Put the method columns of grid ``second`` before the ground-truth column of grid ``first``.
+
+    Both are ``(H, W, 3) uint8`` grids from :func:`irodori.eval.report.grid_image`
+    with the default cell size, of the same images and hint setting (two runs
+    with the same data, ``--limit`` and ``--hints``): columns line art | hints |
+    methods... | ground truth.
+    """
+    from .report import CELL
+
+    step = CELL + 2
+    if first.shape[0] != second.shape[0]:
+        raise IrodoriError(f"grids differ in height ({first.shape[0]} vs {second.shape[0]} px): "
+                           "not the same images")
+    cols_a, cols_b = (first.shape[1] + 2) // step, (second.shape[1] + 2) // step
+    if cols_b < 4:
+        return first
+    methods_b = second[:, 2 * step:(cols_b - 1) * step]
+    gap = np.full((first.shape[0], 2, 3), 255, np.uint8)
+    head = first[:, :(cols_a - 1) * step]
+    return np.concatenate([head, methods_b, first[:, (cols_a - 1) * step:]], axis=1) \
+        if methods_b.shape[1] else np.concatenate([head, gap, first[:, (cols_a - 1) * step:]], axis=1)
+
+
 def small_png(path: Path, max_bytes: int = MAX_GRID_BYTES, max_width: int = 1600) -> bytes:
     """The PNG at ``path``, shrunk to ``max_width`` and palette-quantized until under ``max_bytes``."""
     import io
@@ -129,17 +155,31 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("report", type=Path, nargs="+", help="report folder(s); later ones win")
     ap.add_argument("readme", type=Path)
-    ap.add_argument("--grid", type=Path, help="grid PNG of the report to show")
+    ap.add_argument("--grid", type=Path, action="append",
+                    help="grid PNG of a report to show; given twice, the second grid's method columns "
+                         "are spliced in before the first one's ground truth (same images and hints)")
     ap.add_argument("--grid-to", type=Path, help="where to copy it (relative to the README's folder)")
     a = ap.parse_args(argv)
     try:
         grid_rel = None
         if a.grid and a.grid_to:
-            if not a.grid.is_file():
-                raise IrodoriError(f"grid not found: {a.grid}")
+            for g in a.grid:
+                if not g.is_file():
+                    raise IrodoriError(f"grid not found: {g}")
             target = a.readme.parent / a.grid_to
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(small_png(a.grid))
+            picture = a.grid[0]
+            if len(a.grid) > 1:
+                from ..io import read_rgb, write_png
+
+                merged = read_rgb(a.grid[0])
+                for extra in a.grid[1:]:
+                    merged = splice_grids(merged, read_rgb(extra))
+                picture = target.with_suffix(".full.png")
+                write_png(picture, merged, overwrite=True)
+            target.write_bytes(small_png(picture))
+            if picture != a.grid[0]:
+                picture.unlink()
             grid_rel = a.grid_to.as_posix()
         refresh(a.readme, block(a.report, grid_rel))
     except IrodoriError as e:
