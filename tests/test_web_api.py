@@ -383,3 +383,23 @@ def test_serve_refuses_a_busy_port(capsys):
         assert main(["serve", "--port", str(taken.getsockname()[1])]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot listen on 127.0.0.1:") and "--port" in err
+
+
+# ------------------------------------------------------------------ Host header check
+@pytest.mark.parametrize("url, status", [
+    ("http://127.0.0.1:8000", 200), ("http://localhost:8000", 200), ("http://[::1]:8000", 200),
+    ("http://LOCALHOST", 200), ("http://attacker.example:8000", 400), ("http://127.0.0.1.nip.io", 400),
+])
+def test_loopback_server_refuses_other_host_names(url, status):
+    """What ``irodori serve`` on 127.0.0.1 installs against DNS rebinding (no workers needed)."""
+    from fastapi.responses import PlainTextResponse
+
+    from irodori.web.app import HostCheck
+    from irodori.web.config import hosts_for
+
+    app = HostCheck(PlainTextResponse("ok"), hosts_for("127.0.0.1"))
+    r = TestClient(app, base_url=url).get("/")
+    assert r.status_code == status
+    if status == 400:
+        assert "host" in r.json()["error"]
+    assert hosts_for("0.0.0.0") == ("*",)

@@ -28,7 +28,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 from irodori.methods import method_names  # noqa: E402
 from irodori.web.app import create_app, example_lineart  # noqa: E402
-from irodori.web.config import StudioConfig  # noqa: E402
+from irodori.web.config import StudioConfig, hosts_for  # noqa: E402
 
 from test_web_api import BLUE, GREEN, LINEART, MASKS, RED, YELLOW, H, W  # noqa: E402
 
@@ -59,7 +59,7 @@ def base_url():
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    app = create_app(StudioConfig(workers=1, timeout_s=30))
+    app = create_app(StudioConfig(workers=1, timeout_s=30, allowed_hosts=hosts_for("127.0.0.1")))
     server = _Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

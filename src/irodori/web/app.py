@@ -128,6 +128,30 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+class HostCheck:
+    """ASGI middleware: answer 400 to a Host header not in ``allowed`` (``"*"`` allows any).
+
+    A server on 127.0.0.1 is reachable from any page in the user's browser
+    through DNS rebinding; checking Host stops that.
+    """
+
+    def __init__(self, app: ASGIApp, allowed: tuple[str, ...]) -> None:
+        self.app = app
+        self.allowed = {h.lower() for h in allowed}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or "*" in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        raw = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1").lower()
+        name = raw[1:raw.find("]")] if raw.startswith("[") else raw.rsplit(":", 1)[0] if ":" in raw else raw
+        if name not in self.allowed:
+            await JSONResponse({"error": f"this server does not answer for host {raw!r}"},
+                               status_code=400)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
@@ -186,6 +210,7 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
     )
     app.state.config = config
     app.add_middleware(BodyLimit, max_bytes=config.max_upload_bytes)
+    app.add_middleware(HostCheck, allowed=config.allowed_hosts)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

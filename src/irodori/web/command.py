@@ -20,7 +20,7 @@ def serve_cmd(
 ) -> None:
     """Run irodori studio: a web page to colour line art, and its HTTP API (docs at /docs)."""
     from .app import serve
-    from .config import StudioConfig, default_workers
+    from .config import StudioConfig, default_workers, hosts_for
 
     checks = [("--port", 0 < port < 65536, "in 1..65535", port), ("--workers", workers >= 0, ">= 0", workers),
               ("--max-pixels", max_pixels >= 1, ">= 1", max_pixels),
@@ -31,7 +31,8 @@ def serve_cmd(
             raise IrodoriError(f"{flag} must be {expected}, got {value:g}")
     _check_bind(host, port)
     config = StudioConfig(max_upload_bytes=int(max_upload_mb * 2**20), max_pixels=max_pixels,
-                          timeout_s=timeout, workers=workers or default_workers())
+                          timeout_s=timeout, workers=workers or default_workers(),
+                          allowed_hosts=hosts_for(host))
     config.validate()
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(f"warning: serving on {host}: anyone who can reach this address can use the studio", err=True)
