@@ -80,3 +80,30 @@ def test_bad_input():
         build_region_graph(np.zeros((0, 5), np.float32))
     with pytest.raises(ValueError):
         build_region_graph(np.zeros((5, 5), np.float32), gap=-1)
+
+
+def test_passage_narrower_than_the_working_scale_still_joins():
+    # a wall with a 1 px opening: the working map (scale 2) closes it, full resolution does not
+    ink = np.zeros((200, 200), np.float32)
+    ink[:, 99:102] = 1.0
+    ink[120, 99:102] = 0.0
+    rg = build_region_graph(ink, gap=0.0, work_pixels=12_000)
+    assert rg.scale == 2
+    left, right = rg.labels[50, 50], rg.labels[50, 150]
+    assert left != right
+    e = {tuple(x): o for x, o in zip(rg.edges.tolist(), rg.open_length)}
+    assert e.get(tuple(sorted((left, right))), 0) >= 1  # joined through the passage, cheaply
+
+
+def test_fill_reaches_through_a_narrow_passage_on_a_large_page():
+    import irodori
+    from irodori.hints import Hints, Point
+
+    ink = np.zeros((1500, 1500), np.float32)  # 2.25 MP: worked at scale 2
+    ink[:, 749:752] = 1.0
+    ink[900, 749:752] = 0.0
+    ink[:, 1200:1203] = 0.95  # a slightly lighter wall: a little stronger tie than a dark one
+    hints = Hints((Point(300, 300, (255, 0, 0), 3), Point(1400, 300, (0, 0, 255), 3)))
+    r = irodori.colorize(ink, hints, method="fill")
+    assert r.meta["scale"] == 2
+    assert tuple(r.flats[300, 1000, :3]) == (255, 0, 0)  # unhinted middle joins red through the passage
