@@ -166,3 +166,17 @@ def test_two_hint_colours_in_one_open_area_split_at_the_narrowest():
     assert tuple(r.flats[30, 90, :3]) == (0, 255, 0)
     # the cut runs through the corridor, so each room is whole
     assert (r.flats[15:105, 15:x - 3, :3] == (255, 0, 0)).all(-1).mean() > 0.97
+
+
+def test_strokes_colour_what_they_cross():
+    from irodori.hints import Stroke
+
+    ink, x = two_rooms(4.0)
+    inside = Hints((Stroke(((20.0, 30.0), (40.0, 90.0)), (255, 0, 0), 6.0), Point(5, 5, (0, 0, 255), 2)))
+    r = irodori.colorize(ink, inside, method="fill", gap=4.0)
+    assert tuple(r.flats[60, 30, :3]) == (255, 0, 0) and tuple(r.flats[3, 60, :3]) == (0, 0, 255)
+    # a stroke across the wall claims both rooms
+    across = Hints((Stroke(((30.0, 30.0), (90.0, 30.0)), (0, 255, 0), 4.0), Point(5, 5, (0, 0, 255), 2)))
+    r = irodori.colorize(ink, across, method="fill", gap=4.0)
+    assert tuple(r.flats[60, 30, :3]) == (0, 255, 0) and tuple(r.flats[40, 90, :3]) == (0, 255, 0)
+    assert tuple(r.flats[3, 60, :3]) == (0, 0, 255)
