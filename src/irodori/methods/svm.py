@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.kernel_approximation import Nystroem
@@ -72,7 +73,7 @@ class SVMOptions:
 
     samples: int = field(default=6000, metadata={"help": "reference pixels sampled for training (per mirror copy)"})
     pca: int = field(default=24, metadata={"help": "PCA components kept of the DAISY texture descriptors"})
-    components: int = field(default=400, metadata={"help": "Nystroem components approximating the RBF kernel"})
+    components: int = field(default=250, metadata={"help": "Nystroem components approximating the RBF kernel"})
     gamma: float = field(default=1.0, metadata={"help": "RBF kernel gamma on the weighted, standardized descriptors"})
     C: float = field(default=1.0, metadata={"help": "SVM regularization (larger = fit the reference harder)"})
     texture_weight: float = field(default=0.6, metadata={"help": "weight of the texture (DAISY) descriptors"})
@@ -167,12 +168,12 @@ def _platt(f: np.ndarray, target: np.ndarray, iters: int = 50) -> tuple[float, f
 
     def loss(a: float, b: float) -> float:
         z = a * f + b
-        return float(np.sum(np.where(z >= 0, t * z + np.log1p(np.exp(-z)), (t - 1) * z + np.log1p(np.exp(z)))))
+        return float(np.sum(t * np.logaddexp(0, z) + (1 - t) * np.logaddexp(0, -z)))
 
     cur = loss(a, b)
     for _ in range(iters):
         z = a * f + b
-        p = np.where(z >= 0, np.exp(-z) / (1 + np.exp(-z)), 1 / (1 + np.exp(z)))
+        p = expit(-z)
         q = p * (1 - p)
         h11, h22, h21 = float(np.sum(f * f * q)) + 1e-12, float(np.sum(q)) + 1e-12, float(np.sum(f * q))
         g1, g2 = float(np.sum(f * (t - p))), float(np.sum(t - p))
@@ -206,7 +207,7 @@ class CalibratedLinearSVC:
         self.C, self.seed, self.folds = C, seed, folds
 
     def _svm(self) -> LinearSVC:
-        return LinearSVC(C=self.C, dual=False, max_iter=2000, random_state=self.seed)
+        return LinearSVC(C=self.C, dual=True, max_iter=2000, random_state=self.seed)
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> "CalibratedLinearSVC":
         self.classes_ = np.unique(y)
@@ -229,7 +230,7 @@ class CalibratedLinearSVC:
         d = self.svm_.decision_function(x)
         d = np.stack([-d, d], axis=1) if d.ndim == 1 else d
         z = d * self.sigmoids_[:, 0] + self.sigmoids_[:, 1]
-        p = 1.0 / (1.0 + np.exp(np.clip(z, -50, 50)))
+        p = expit(-z)
         return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
 
 
