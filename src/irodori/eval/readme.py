@@ -79,22 +79,25 @@ def block(report_dirs: Path | list[Path], grid_rel: str | None) -> str:
         methods = list(dict.fromkeys(r["method"] for r in rs))
         settings = sorted(dict.fromkeys(r["hints"] for r in rs), key=_setting_order)
         idx = {(r["method"], r["hints"]): r for r in rs}
-        n = max(int(r["images"]) + int(r["errors"]) for r in rs)
-        out += ["", f"**{ds}** ({n} test images): mean CIEDE2000 to the ground truth by number of hints "
+        # Failed everywhere (e.g. no model): listed in the report, not here.
+        methods = [m for m in methods if any(int(idx[(m, s)]["images"]) for s in settings if (m, s) in idx)]
+        count = {m: max(int(idx[(m, s)]["images"]) + int(idx[(m, s)]["errors"])
+                        for s in settings if (m, s) in idx) for m in methods}
+        mixed = len(set(count.values())) > 1
+        n = f"{max(count.values())} test images" if count and not mixed else "test images per method"
+        out += ["", f"**{ds}** ({n}): mean CIEDE2000 to the ground truth by number of hints "
                     "(lower is better; – = not run)", ""]
-        out.append("| method | " + " | ".join(settings) + f" | PSNR @{FOCUS} | SSIM @{FOCUS} | "
-                   f"bleed @{FOCUS} | hint ΔE00 @{FOCUS} | s/img (all settings) |")
-        out.append("|---" * (len(settings) + 6) + "|")
+        out.append("| method | " + ("images | " if mixed else "") + " | ".join(settings)
+                   + f" | PSNR @{FOCUS} | SSIM @{FOCUS} | bleed @{FOCUS} | hint ΔE00 @{FOCUS} | s/img (all settings) |")
+        out.append("|---" * (len(settings) + 6 + mixed) + "|")
         for m in methods:
-            if all(int(idx[(m, s)]["images"]) == 0 for s in settings if (m, s) in idx):
-                continue  # failed everywhere (e.g. no model): listed in the report, not here
             cells = [_f(idx[(m, s)]["delta_e"], "{:.2f}") if (m, s) in idx else "–" for s in settings]
             focus = idx.get((m, FOCUS)) or next((idx[(m, s)] for s in settings if (m, s) in idx), None)
             assert focus is not None
             cells += [_f(focus["psnr"], "{:.1f}"), _f(focus["ssim"], "{:.3f}"), _f(focus["bleed"], "{:.1%}"),
                       _f(focus["adherence"] if (m, FOCUS) in idx else "", "{:.2f}"),
                       _f(str(_mean_seconds(idx, m, settings)), "{:.3f}")]
-            out.append(f"| `{m}` | " + " | ".join(cells) + " |")
+            out.append(f"| `{m}` | " + (f"{count[m]} | " if mixed else "") + " | ".join(cells) + " |")
     if grid_rel:
         out += ["", f"![methods side by side at {FOCUS} hints: line art, hints, each method, "
                     f"ground truth]({grid_rel})"]
