@@ -165,3 +165,28 @@ def test_blank_new_drawing_is_refused(reference):
 def test_bad_options_are_refused(reference, new_page, bad):
     with pytest.raises(IrodoriError):
         irodori.colorize(new_page[0], reference=reference, method="svm", **bad)
+
+
+def test_transparent_hint_leaves_its_region_unfilled(reference, new_page):
+    ink, _ = new_page
+    plain = irodori.colorize(ink, reference=reference, method="svm", **FAST)
+    labels = plain.regions
+    r = int(labels[ink.shape[0] // 2, ink.shape[1] // 2])
+    ys, xs = np.nonzero((labels == r) & (ink < 0.1))
+    hints = Hints((Point(float(xs[0]), float(ys[0]), None, 1.0),))
+    result = irodori.colorize(ink, hints, reference=reference, method="svm", **FAST)
+    assert (result.flats[labels == r][:, 3] == 0).all()
+    assert (result.flats[labels != r][:, 3] == 255).all()
+
+
+def test_reference_colours_without_lines_get_lines_extracted(page, new_page):
+    ref = Reference(colors=page.colors, ink=None)  # type: ignore[arg-type]
+    result = irodori.colorize(new_page[0], reference=ref, method="svm", **FAST)
+    _, share = _paper_error(result, *new_page)
+    assert share > 0.8
+
+
+def test_extraction_finding_no_lines_is_refused(new_page):
+    ref = Reference(colors=np.full((64, 64, 3), 255, np.uint8), ink=None)  # type: ignore[arg-type]
+    with pytest.raises(IrodoriError, match="--reference-lines"):
+        irodori.colorize(new_page[0], reference=ref, method="svm", **FAST)

@@ -444,6 +444,9 @@ _CACHE_SIZE = 2
 def _cache_key(reference: Reference, opts: SVMOptions) -> str:
     h = hashlib.sha1()
     for arr in (reference.colors, reference.ink):
+        if arr is None:  # lines to be extracted from the colours
+            h.update(b"no lines")
+            continue
         a = np.ascontiguousarray(arr)
         h.update(str((a.shape, a.dtype.str)).encode())
         h.update(a.tobytes())
