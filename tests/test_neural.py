@@ -114,6 +114,15 @@ def test_any_size_comes_back_full_resolution_with_lines_untouched(tiny_model, sh
     assert np.array_equal(r.lines, np.clip(np.rint(d.ink * 255), 0, 255).astype(np.uint8))
 
 
+def test_default_work_size_is_the_models_training_size(tiny_model):
+    onnx_path, _ = tiny_model
+    sess = neural_mod.session(str(onnx_path))
+    assert neural_mod.model_work_size(sess) == 64  # configs/tiny.json trains on 64 px pictures
+    d = make_lineart(200, 140, n_shapes=5, seed=7)
+    r = irodori.colorize(d.ink, method="neural", model=str(onnx_path))
+    assert r.image.shape == (200, 140, 3)
+
+
 def test_working_shape_rounds_to_stride_and_never_enlarges():
     assert neural_mod.working_shape((2000, 1400), 512, 32) == (512, 352)
     assert neural_mod.working_shape((250, 260), 512, 32) == (256, 256)

@@ -21,7 +21,7 @@ LINEART = EXAMPLES / "aiko.png"
 HINTS = EXAMPLES / "aiko.hints.json"
 
 #: (method, options) pairs the demo runs, each written as ``<OUT>/aiko_<method>*``.
-DEMO_METHODS: tuple[tuple[str, dict], ...] = (("fill", {}),)
+DEMO_METHODS: tuple[tuple[str, dict], ...] = (("fill", {}), ("neural", {}), ("neural-flats", {}))
 
 
 def run(out_dir: str | Path = "out") -> list[Path]:

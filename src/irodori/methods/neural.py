@@ -7,7 +7,9 @@ with PyTorch (:mod:`irodori.train`) and exported to ONNX; this module imports
 neither torch nor anything that does.
 
 Any page size: the line art is scaled to a working size (long side
-``work_size``, sides rounded to the network stride; never enlarged), coloured
+``work_size``, sides rounded to the network stride; never enlarged; by
+default the size the model was trained at, stored in the ONNX file, since a
+network sees lines and shapes at the scale it learned them), coloured
 there, the colour under the lines is filled from the nearby paper
 (normalized convolution), and the result is scaled back to the page. The
 full-resolution line layer is multiplied on top, so lines stay sharp, and
@@ -67,9 +69,18 @@ def session(model: str = "", threads: int = 0) -> Any:
         return _sessions[key]
 
 
+DEFAULT_WORK_SIZE = 512
+
+
 def _stride(sess: Any) -> int:
     meta = sess.get_modelmeta().custom_metadata_map
     return int(meta.get("irodori.stride", "32"))
+
+
+def model_work_size(sess: Any) -> int:
+    """The working size a model asks for (its training picture size), else :data:`DEFAULT_WORK_SIZE`."""
+    meta = sess.get_modelmeta().custom_metadata_map
+    return int(meta.get("irodori.work_size", DEFAULT_WORK_SIZE))
 
 
 def working_shape(shape: tuple[int, int], work_size: int, stride: int) -> tuple[int, int]:
@@ -98,7 +109,7 @@ def fill_under_lines(rgb: np.ndarray, ink: np.ndarray, sigma: float = 2.0) -> np
     return out
 
 
-def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int = 512,
+def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int = 0,
                   threads: int = 0) -> np.ndarray:
     """The generator's colouring of a page at full resolution.
 
@@ -107,7 +118,8 @@ def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int
     ink : (H, W) float32 in [0, 1], 1 = ink.
     hints : coloured hints (transparent ones are ignored here).
     model : ONNX file ('' = shipped default).
-    work_size : long side of the working resolution in pixels.
+    work_size : long side of the working resolution in pixels; 0 = the
+        model's own (see :func:`model_work_size`).
     threads : onnxruntime intra-op threads (0 = its default).
 
     Returns
@@ -117,6 +129,7 @@ def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int
     """
     sess = session(model, threads)
     stride = _stride(sess)
+    work_size = work_size or model_work_size(sess)
     h, w = ink.shape
     wh, ww = working_shape((h, w), work_size, stride)
     ink_w = cv2.resize(ink, (ww, wh), interpolation=cv2.INTER_AREA) if (wh, ww) != (h, w) else ink
@@ -143,13 +156,14 @@ class NeuralOptions:
     """Options of the neural methods."""
 
     model: str = field(default="", metadata={"help": "ONNX generator file ('' = the shipped default model)"})
-    work_size: int = field(default=512, metadata={"help": "long side in pixels the network runs at "
-                                                          "(pages are scaled down to it, never up)"})
+    work_size: int = field(default=0, metadata={"help": "long side in pixels the network runs at (pages "
+                                                        "are scaled down to it, never up); 0 = the model's "
+                                                        "own: its training picture size, else 512"})
     threads: int = field(default=0, metadata={"help": "onnxruntime threads (0 = automatic)"})
 
     def validate(self) -> None:
-        if not 32 <= self.work_size <= 4096:
-            raise IrodoriError(f"work_size must be in [32, 4096], got {self.work_size}")
+        if self.work_size != 0 and not 32 <= self.work_size <= 4096:
+            raise IrodoriError(f"work_size must be 0 (the model's own) or in [32, 4096], got {self.work_size}")
         if not 0 <= self.threads <= 256:
             raise IrodoriError(f"threads must be in [0, 256], got {self.threads}")
         model_path(self.model)

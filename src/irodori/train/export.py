@@ -104,6 +104,20 @@ def _last_row(path: Path) -> dict[str, str]:
     return rows[-1] if rows else {}
 
 
+def _recipe(cfg) -> str:
+    """The training recipe of a config in words, for the model card."""
+    hi = min(cfg.image_size, int(round(cfg.crop / cfg.min_scale)))
+    decay = int(cfg.decay_start * cfg.steps)
+    return (f"{cfg.steps} steps of batch {cfg.batch_size}: random windows of {cfg.crop}-{hi} px of the "
+            f"{cfg.image_size} px pairs scaled to {cfg.crop} px crops, random flips; dots simulated by "
+            f"irodori.hints.simulate_hints (none with p={cfg.hint_zero_prob}, else 2**U(0, log2 {cfg.hint_max})); "
+            f"L1 content loss alone until step {cfg.adv_start} (warm-up), then plus {cfg.adv_weight:g} x the "
+            f"WGAN generator loss, with one critic step (WGAN-GP, gradient penalty {cfg.gp_weight:g}) every "
+            f"{cfg.d_every} generator steps; Adam (lr G {cfg.lr_g:g}, D {cfg.lr_d:g}, betas {cfg.beta1:g}, "
+            f"{cfg.beta2:g}) decaying linearly to 10 % from step {decay}; exported weights are the EMA "
+            f"(decay {cfg.ema_decay:g}) of the generator")
+
+
 def export_run(run: str | os.PathLike[str], out: str | os.PathLike[str], overwrite: bool = False,
                extra_card: dict[str, Any] | None = None) -> tuple[Path, Path]:
     """Export ``run``'s EMA generator to ``out`` (.onnx) and its model card beside it (.json).
@@ -120,8 +134,14 @@ def export_run(run: str | os.PathLike[str], out: str | os.PathLike[str], overwri
             raise IrodoriError(f"{p} exists; pass --overwrite to replace it")
     netG, state = load_generator(run)
     cfg = config_from_dict(state["config"])
-    data = onnx_bytes(netG, {"irodori.steps": str(state["step"])})
+    data = onnx_bytes(netG, {"irodori.steps": str(state["step"]), "irodori.work_size": str(cfg.image_size)})
     train_row = _last_row(run / "train.csv")
+    sources = _data_sources(run)
+    licenses = {lic for src in sources for lic in src["licenses"]}
+    weights_license = ("CC BY-SA 4.0 (trained on CC BY-SA 4.0 data; attribution below)"
+                       if any("BY-SA" in lic for lic in licenses) else
+                       "CC BY 4.0 (trained on CC BY data; attribution below)" if any("CC BY" in lic for lic in licenses)
+                       else "same as the training data")
     card: dict[str, Any] = {
         "name": out.stem,
         "file": out.name,
@@ -131,12 +151,15 @@ def export_run(run: str | os.PathLike[str], out: str | os.PathLike[str], overwri
                         "(RGB*mask + mask at 1/4 resolution) -> RGB",
         "parameters": sum(p.numel() for p in netG.parameters()),
         "stride": netG.stride,
+        "work_size": cfg.image_size,
         "steps": int(state["step"]),
         "images_seen": int(state["step"]) * cfg.batch_size,
         "train_seconds": float(train_row["seconds"]) if train_row.get("seconds") else None,
+        "recipe": _recipe(cfg),
+        "weights_license": weights_license,
         "config": cfg.to_dict(),
         "validation": {k: float(v) for k, v in _last_row(run / "val.csv").items()},
-        "data": _data_sources(run),
+        "data": sources,
         "onnx": {"opset": OPSET, "inputs": {"line": "(N,1,H,W) float32 ink in [0,1], H,W multiples of stride",
                                            "hint": "(N,4,H/4,W/4) float32 rgb*mask, mask"},
                  "outputs": {"rgb": "(N,3,H,W) float32 in [0,1]"}},

@@ -159,6 +159,7 @@ def train(data: Sequence[str | os.PathLike[str]], config: TrainConfig, out: str 
     t_log, n_log = t_start, 0
     epoch, order = -1, []
     last: dict[str, float] = {}
+    loss_d = gp = torch.zeros(())  # the critic's latest losses (it steps every d_every iterations)
     val_metrics: dict[str, float] = {}
 
     def checkpoint() -> None:
@@ -197,7 +198,6 @@ def train(data: Sequence[str | os.PathLike[str]], config: TrainConfig, out: str 
         adversarial = step >= config.adv_start and config.adv_weight > 0
 
         # critic step: tell real colourings from generated ones for this line art
-        loss_d = gp = torch.zeros(())
         if adversarial and step % config.d_every == 0:
             netD.requires_grad_(True)
             with torch.no_grad(), torch.autocast(device.type, torch.bfloat16, enabled=use_amp):
