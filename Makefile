@@ -43,9 +43,9 @@ train-default: install
 
 # Compare every registered method on the OpenMoji and DiceBear test splits (reports/eval/report.md,
 # results.csv, grids, plots) and refresh the README's "How the methods compare" block and its grid.
-# 100 pictures of each split (a hashed sample) keep it near 15 minutes on 2 cores: svm costs about
-# 15 CPU seconds per DiceBear picture. EVAL_ARGS="--workers 2" evaluates the whole splits.
-EVAL_ARGS ?= --workers 2 --limit 100
+# 80 pictures of each split (a hashed sample) keep it under 15 minutes on 2 cores: svm costs about
+# 15 CPU seconds per DiceBear picture. EVAL_ARGS="--workers 2" evaluates the whole splits (~30 min).
+EVAL_ARGS ?= --workers 2 --limit 80
 eval: install
 	test -f data/openmoji/manifest.csv || $(BIN)/irodori data build openmoji --out data/openmoji --quiet
 	test -f data/dicebear/manifest.csv || $(BIN)/irodori data build dicebear --out data/dicebear --quiet
