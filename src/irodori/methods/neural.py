@@ -137,7 +137,12 @@ def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int
     hint = hint_map(colors, mask, (wh // 4, ww // 4))
     rgb = sess.run(["rgb"], {"line": ink_w[None, None].astype(np.float32), "hint": hint[None]})[0]
     rgb = np.ascontiguousarray(rgb[0].transpose(1, 2, 0), dtype=np.float32)
-    rgb = fill_under_lines(rgb, ink_w)
+    guard = ink_w
+    if max(h / wh, w / ww) >= 1.5:
+        # Scaled up, the one-pixel band of blended colour the network paints beside each line would
+        # grow wider than the full-resolution line covers (a halo); refill it from the paper beyond.
+        guard = cv2.dilate(ink_w, np.ones((3, 3), np.uint8))
+    rgb = fill_under_lines(rgb, guard)
     if (wh, ww) != (h, w):
         rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)
     return np.clip(rgb, 0.0, 1.0)
