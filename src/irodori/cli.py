@@ -83,6 +83,7 @@ from .eval import command as _eval_command  # noqa: E402,F401  (irodori eval)
 from .train import command as _train_command  # noqa: E402,F401  (irodori train, export)
 from . import batch_command as _batch_command  # noqa: E402,F401  (irodori batch)
 from .web import command as _web_command  # noqa: E402,F401  (irodori serve)
+from .train import finetune_command as _finetune_command  # noqa: E402,F401  (irodori finetune)
 
 
 def main(argv: list[str] | None = None) -> int:
