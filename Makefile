@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test bench train-default eval clean
+.PHONY: mean-image install demo serve test bench train-default eval clean
 
 install: $(STAMP)
 
@@ -57,3 +57,9 @@ eval: install
 
 clean:
 	rm -rf out build dist .pytest_cache
+
+# The shipped mean-colour baseline image: mean of the default model's training data.
+mean-image: install
+	$(BIN)/python -c "from pathlib import Path; from irodori.eval import data as d, harness as h; from irodori.io import write_png; \
+	p = d.train_colors(Path('data/openmoji'), limit=10**6) + d.train_colors(Path('data/dicebear'), limit=10**6); \
+	write_png('src/irodori/models/mean_train.png', h.mean_training_image(p, size=64), overwrite=True)"

@@ -188,8 +188,11 @@ def test_mean_method_uses_the_mean_image(tmp_path):
     ink = np.zeros((16, 32), np.float32)
     res = irodori.colorize(ink, method="mean", mean_image=str(tmp_path / "mean.png"))
     assert tuple(res.image[8, 2]) == (200, 30, 30) and tuple(res.image[8, 30]) == (30, 30, 200)
-    with pytest.raises(irodori.IrodoriError, match="mean_image"):
-        irodori.colorize(ink, method="mean")
+    with pytest.raises(irodori.IrodoriError, match="mean image not found"):
+        irodori.colorize(ink, method="mean", mean_image=str(tmp_path / "missing.png"))
+    # Without the option: the shipped mean of the default model's training data.
+    shipped = irodori.colorize(ink, method="mean").flats[..., :3]
+    assert shipped.std() > 0 and 150 < shipped.mean() < 250
 
 
 def test_fid_with_local_onnx_model(tmp_path, data_dir):

@@ -4,12 +4,16 @@ What a method scores when it knows the data set but not the drawing: the
 average of every training colour image (resized to one size), stretched to
 the input's size and put under the lines. ``irodori eval --mean-from DIR``
 computes the mean image from DIR's train split and passes its PNG as the
-``mean_image`` option.
+``mean_image`` option. Without that option the method uses the shipped
+``models/mean_train.png``: the mean of the default neural model's training
+images (OpenMoji and DiceBear train splits, 64 x 64; ``make mean-image``
+rebuilds it).
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -20,6 +24,8 @@ from ..errors import IrodoriError
 from ..hints import Hints
 from ..io import read_rgb
 from . import register
+
+SHIPPED_MEAN = Path(__file__).resolve().parent.parent / "models" / "mean_train.png"
 from .base import Capabilities, Reference, Result, make_result
 
 
@@ -53,12 +59,10 @@ class Mean:
     @dataclass(frozen=True)
     class Options:
         mean_image: str | None = field(default=None, metadata={
-            "help": "PNG of the mean training colour image (irodori eval --mean-from DIR writes one)"})
+            "help": "PNG of the mean training colour image (irodori eval --mean-from DIR writes one); "
+                    "default: the mean of the default model's training data"})
 
     def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None, options: Options) -> Result:
-        if options.mean_image is None:
-            raise IrodoriError("method 'mean' needs option mean_image: a PNG of the mean training "
-                               "image (irodori eval --mean-from DIR writes one)")
-        rgb = resized_mean(options.mean_image, ink.shape)
+        rgb = resized_mean(options.mean_image or str(SHIPPED_MEAN), ink.shape)
         flats = np.concatenate([rgb, np.full((*ink.shape, 1), 255, np.uint8)], axis=2)
         return make_result(flats, ink, regions=None)
