@@ -190,3 +190,19 @@ def test_extraction_finding_no_lines_is_refused(new_page):
     ref = Reference(colors=np.full((64, 64, 3), 255, np.uint8), ink=None)  # type: ignore[arg-type]
     with pytest.raises(IrodoriError, match="--reference-lines"):
         irodori.colorize(new_page[0], reference=ref, method="svm", **FAST)
+
+
+def test_recolouring_with_other_hints_matches_a_fresh_run():
+    """The per-drawing cache (descriptors, probabilities) must not change results."""
+    import irodori
+    from irodori.methods import Reference
+    from irodori.methods import svm as svm_mod
+    from irodori.synthetic import make_lineart
+
+    d = make_lineart(96, 96, n_shapes=5, seed=4)
+    ref = Reference(colors=d.colors, ink=d.ink)
+    irodori.colorize(d.ink, hints=d.hints(n=1, seed=0), reference=ref, method="svm")
+    cached = irodori.colorize(d.ink, hints=d.hints(n=3, seed=1), reference=ref, method="svm")
+    svm_mod._DRAWINGS.clear()
+    fresh = irodori.colorize(d.ink, hints=d.hints(n=3, seed=1), reference=ref, method="svm")
+    assert np.array_equal(cached.flats, fresh.flats)

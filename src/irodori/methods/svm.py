@@ -402,9 +402,7 @@ def apply_model(model: ReferenceModel, ink: np.ndarray, hints: Hints | None = No
 
     opts = model.options
     start = time.perf_counter()
-    graph = region_graph(ink)
-    feats = describe(ink, graph, opts.work_size)
-    unary = region_unary(model, feats)
+    graph, unary = _drawing_unary(model, ink)
     colours = [tuple(int(c) for c in rgb) for rgb in model.palette.colors]
     alphas = [255] * len(colours)
     hinted = _hinted_regions(hints or Hints(), graph.labels, graph.n)
@@ -439,6 +437,26 @@ def apply_model(model: ReferenceModel, ink: np.ndarray, hints: Hints | None = No
 
 _CACHE: OrderedDict[str, ReferenceModel] = OrderedDict()
 _CACHE_SIZE = 2
+# Values hold the model itself, so its id() cannot be reused while the entry lives.
+_DRAWINGS: OrderedDict[tuple[int, str], tuple[ReferenceModel, Any, np.ndarray]] = OrderedDict()
+
+
+def _drawing_unary(model: ReferenceModel, ink: np.ndarray) -> tuple[Any, np.ndarray]:
+    """Region graph and region unaries of a drawing under a model, remembered for the last two.
+
+    The same drawing is often coloured again with other hints (the studio after
+    each stroke, an evaluation's hint settings); hints only fix regions, so the
+    descriptors and SVM probabilities are reused. Returns a copy of the unaries.
+    """
+    key = (id(model), hashlib.sha1(np.ascontiguousarray(ink).tobytes()).hexdigest() + str(ink.shape))
+    if key not in _DRAWINGS:
+        graph = region_graph(ink)
+        _DRAWINGS[key] = (model, graph, region_unary(model, describe(ink, graph, model.options.work_size)))
+        while len(_DRAWINGS) > _CACHE_SIZE:
+            _DRAWINGS.popitem(last=False)
+    _DRAWINGS.move_to_end(key)
+    _, graph, unary = _DRAWINGS[key]
+    return graph, unary.copy()
 
 
 def _cache_key(reference: Reference, opts: SVMOptions) -> str:
