@@ -10,7 +10,13 @@ pair (fit + apply).
 Usage::
 
     .venv/bin/python benchmarks/eval_reference.py data/dicebear [--limit 40]
-        [--methods paste,region-match,svm,neural] [--out /tmp/svm/eval] [--markdown]
+        [--methods paste,region-match,svm,neural,neural-finetuned] [--finetune-seconds 60]
+        [--finetune-steps N] [--out /tmp/svm/eval] [--markdown]
+
+``neural-finetuned`` fine-tunes the default neural model on each pair's
+reference (:mod:`irodori.train.finetune`, needs torch) for the given budget,
+then colours the new drawing with it and no hints; its seconds include the
+fine-tuning.
 
 ``DIR`` is the data helper's dicebear build: ``DIR/pairs/pairs.csv`` with
 columns ``id, split, ref_line, ref_color, line, color`` (paths relative to
@@ -76,6 +82,25 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return 99.0 if mse == 0 else 10.0 * np.log10(255.0 ** 2 / mse)
 
 
+def _finetuned(ref: Reference, ink: np.ndarray, steps: int | None, seconds: float) -> irodori.Result:
+    """Fine-tune the default neural model on ``ref`` and colour ``ink`` with it (no hints)."""
+    import tempfile
+
+    from irodori.methods import neural
+    from irodori.train.export import onnx_bytes
+    from irodori.train.finetune import finetune
+
+    res = finetune(ref.ink, ref.colors, "", steps=steps, minutes=seconds / 60 if seconds else None,
+                   progress=False)
+    meta = {"irodori.work_size": res.base_meta.get("irodori.work_size", "512")}
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "tuned.onnx"
+        path.write_bytes(onnx_bytes(res.generator, meta))
+        result = irodori.colorize(ink, method="neural", model=str(path))
+        neural._sessions.clear()  # the file goes away with the folder
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("data", type=Path)
@@ -85,9 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="write a picture grid per pair here")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--option", action="append", default=[], help="svm option KEY=VALUE")
+    ap.add_argument("--finetune-seconds", type=float, default=60.0, help="neural-finetuned: time per pair")
+    ap.add_argument("--finetune-steps", type=int, default=None, help="neural-finetuned: steps per pair")
     args = ap.parse_args(argv)
-    methods = [m for m in args.methods.split(",") if m in method_names()]
-    skipped = [m for m in args.methods.split(",") if m not in method_names()]
+    extra = {"neural-finetuned"}
+    methods = [m for m in args.methods.split(",") if m in method_names() or m in extra]
+    skipped = [m for m in args.methods.split(",") if m not in method_names() and m not in extra]
     svm_opts = {}
     for o in args.option:
         k, _, v = o.partition("=")
@@ -111,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             opts = svm_opts if m == "svm" else {}
             try:
-                if m == "neural":
+                if m == "neural-finetuned":
+                    result = _finetuned(ref, ink, args.finetune_steps, args.finetune_seconds)
+                elif m == "neural":
                     result = irodori.colorize(ink, method=m)  # neural without fine-tuning ignores the reference
                 else:
                     result = irodori.colorize(ink, reference=ref, method=m, **opts)
