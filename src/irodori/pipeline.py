@@ -106,17 +106,15 @@ def load_reference(colors: PathLike, lines: PathLike | None = None,
     """A :class:`Reference` from a coloured page and, if given, its line art.
 
     Without ``lines``, the line art is extracted from the colours with
-    ``irodori.lineart.extract_lines`` (XDoG) when that module is installed.
+    ``irodori.lineart.extract_lines`` (XDoG). Whether lines were found is
+    left to the method that uses the reference (``gray`` ignores it).
     """
     rgb = read_rgb(colors, max_pixels)
     if lines is not None:
         ink = load_lineart(lines, max_pixels)
     else:
-        try:
-            from .lineart import extract_lines  # type: ignore[attr-defined]
-        except ImportError:
-            raise IrodoriError("--reference needs --reference-lines (its line art): "
-                               "line extraction is not available in this install") from None
+        from .lineart import extract_lines
+
         ink = np.asarray(extract_lines(rgb, method="xdog"), np.float32)
     if ink.shape != rgb.shape[:2]:
         raise IrodoriError(f"reference lines are {ink.shape[1]}x{ink.shape[0]} but the reference "

@@ -43,12 +43,9 @@ def check_reference(reference: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def extract_reference_lines(colors: np.ndarray) -> np.ndarray:
     """Line art of a coloured reference ``(H, W, 3) uint8`` -> ink ``(H, W) float32``; IrodoriError if none found."""
-    try:
-        from ..lineart import extract_lines  # type: ignore[attr-defined]
-    except ImportError:
-        raise IrodoriError("the reference has no line art and line extraction is not available; "
-                           "give its line art with --reference-lines") from None
-    ink = np.asarray(extract_lines(colors), np.float32)
+    from ..lineart import extract_lines
+
+    ink = np.asarray(extract_lines(colors, method="xdog"), np.float32)
     if ink.shape != colors.shape[:2] or not (ink >= INK_LINE).any():
         raise IrodoriError("could not extract line art from the reference colours; "
                            "give its line art with --reference-lines")
