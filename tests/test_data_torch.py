@@ -107,7 +107,7 @@ def test_no_hints_mode_gives_an_empty_map(root):
 
 
 def test_hint_map_matches_the_neural_method():
-    """Training data and inference must draw hints alike (the neural method has its own copy)."""
+    """Training data and inference must draw hints alike (the Hints front and the array version)."""
     neural_io = pytest.importorskip("irodori.methods._neural_io")
     from irodori.hints import simulate_hints
     from irodori.synthetic import make_lineart
