@@ -42,37 +42,3 @@ def hint_map(colors: np.ndarray, mask: np.ndarray, out_hw: tuple[int, int]) -> n
     out[:3] = np.clip(mean, 0.0, 1.0).transpose(2, 0, 1)
     out[3] = hit
     return out
-
-
-def sample_point_hints(color: np.ndarray, ink: np.ndarray, n: int, rng: np.random.Generator,
-                       radius: tuple[float, float] = (1.5, 4.0)) -> tuple[np.ndarray, np.ndarray]:
-    """Simulate ``n`` user dots: discs on paper pixels, each the colour under its centre.
-
-    Parameters
-    ----------
-    color : (H, W, 3) uint8 ground-truth colouring.
-    ink : (H, W) float32 in [0, 1].
-    n : number of dots (fewer if there is too little paper).
-    rng : numpy Generator (the only source of randomness).
-    radius : range of dot radii in pixels.
-
-    Returns
-    -------
-    ``(colors (H, W, 3) uint8, mask (H, W) bool)`` as from ``Hints.rasterize``.
-    """
-    h, w = ink.shape
-    colors = np.zeros((h, w, 3), np.uint8)
-    mask = np.zeros((h, w), np.uint8)
-    if n <= 0:
-        return colors, mask.astype(bool)
-    ys, xs = np.nonzero(ink < 0.25)
-    if len(ys) == 0:
-        return colors, mask.astype(bool)
-    pick = rng.choice(len(ys), size=min(n, len(ys)), replace=False)
-    for k in pick:
-        y, x = int(ys[k]), int(xs[k])
-        r = float(rng.uniform(*radius))
-        c = tuple(int(v) for v in color[y, x])
-        cv2.circle(colors, (x, y), int(round(r)), c, -1)
-        cv2.circle(mask, (x, y), int(round(r)), 1, -1)
-    return colors, mask.astype(bool)
