@@ -311,8 +311,8 @@ def parse_method_options(texts: Iterable[str], method_list: Iterable[str]) -> di
     Values are read as JSON when they parse, else kept as text. Unknown
     methods, methods not being evaluated and unknown options raise IrodoriError.
     """
-    from ..methods import build_options, get_method
-    from ..pipeline import parse_option
+    from ..methods import get_method
+    from ..pipeline import check_method, parse_option
 
     chosen = set(method_list)
     out: dict[str, dict[str, Any]] = {}
@@ -326,7 +326,7 @@ def parse_method_options(texts: Iterable[str], method_list: Iterable[str]) -> di
             raise IrodoriError(f"--option {text!r}: method {method!r} is not among --methods")
         out.setdefault(method, {})[name] = value
     for method, opts in out.items():
-        build_options(get_method(method), opts)
+        check_method(method, opts)
     return out
 
 
