@@ -62,10 +62,11 @@ def test_tiny_run_writes_logs_grid_and_checkpoint(tiny_data, tmp_path):
 
 
 def test_resume_continues_exactly(tiny_data, tmp_path):
+    # the resumed half prepares its batches in 2 DataLoader processes: batches depend on the step alone
     cfg = load_config(TINY_CONFIG)
     straight = _run(tiny_data, tmp_path / "a", cfg)["models"]
     _run(tiny_data, tmp_path / "b", cfg, max_steps=4)
-    resumed = _run(tiny_data, tmp_path / "b", cfg, resume=True)["models"]
+    resumed = _run(tiny_data, tmp_path / "b", cfg, resume=True, workers=2)["models"]
     for name in ("netG", "netD", "netG_ema"):
         a, b = straight[name].state_dict(), resumed[name].state_dict()
         for key in a:

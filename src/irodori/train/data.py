@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import torch
 from torch.utils.data import ConcatDataset, Dataset
+from torch.utils.data.distributed import DistributedSampler
 
 from ..errors import IrodoriError
 from ..hints import simulate_hints
@@ -85,6 +86,36 @@ def make_batch(dataset: Dataset, indices: Sequence[int], rng: np.random.Generato
         hints.append(hint_map(hc, hm, (crop // 4, crop // 4)))
     return {"line": torch.from_numpy(np.stack(lines)), "color": torch.from_numpy(np.stack(colors)),
             "hint": torch.from_numpy(np.stack(hints))}
+
+
+class StepBatches(Dataset):
+    """Training batch number ``step`` of one rank as item ``step``, for a DataLoader with workers.
+
+    The batch depends only on ``(seed, step, rank)``: the epoch's order comes
+    from ``sampler`` (a DistributedSampler, reshuffled per epoch), the crops
+    and dots from a Generator seeded by ``(seed, step, rank)``. So any number
+    of worker processes, or none, gives the same batches, and a resumed run
+    sees what an uninterrupted one would have.
+    """
+
+    def __init__(self, dataset: Dataset, sampler: DistributedSampler, per_rank: int, rank: int, seed: int,
+                 crop: int, min_scale: float, zero_prob: float, hint_max: int) -> None:
+        self.dataset, self.sampler, self.per_rank, self.rank, self.seed = dataset, sampler, per_rank, rank, seed
+        self.crop, self.min_scale, self.zero_prob, self.hint_max = crop, min_scale, zero_prob, hint_max
+        self.per_epoch = len(sampler) // per_rank
+        self._epoch, self._order = -1, []
+
+    def __len__(self) -> int:
+        return 1 << 62  # indexed by step; the loop decides where to stop
+
+    def __getitem__(self, step: int) -> dict[str, torch.Tensor]:
+        epoch, b = divmod(int(step), self.per_epoch)
+        if epoch != self._epoch:
+            self.sampler.set_epoch(epoch)
+            self._order, self._epoch = list(self.sampler), epoch
+        rng = np.random.default_rng([self.seed, int(step), self.rank])
+        return make_batch(self.dataset, self._order[b * self.per_rank:(b + 1) * self.per_rank], rng,
+                          self.crop, self.min_scale, self.zero_prob, self.hint_max)
 
 
 def val_batch(dataset: Dataset, indices: Sequence[int], n: int, seed: int) -> dict[str, torch.Tensor]:

@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
@@ -34,7 +33,7 @@ from ..io import write_bytes_atomic, write_png
 from ..nets import Discriminator, Generator
 from .checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from .config import TrainConfig, config_from_dict
-from .data import make_batch, open_split
+from .data import StepBatches, open_split
 from .losses import critic_loss, generator_adv_loss, l1_loss
 from .validate import validate
 
@@ -75,7 +74,8 @@ def _append_csv(path: Path, fields: list[str], row: dict[str, Any]) -> None:
 
 def train(data: Sequence[str | os.PathLike[str]], config: TrainConfig, out: str | os.PathLike[str],
           resume: bool = False, max_minutes: float | None = None, max_steps: int | None = None,
-          progress: bool = True, tensorboard: bool = True, print_log: bool = False) -> dict[str, Any]:
+          progress: bool = True, tensorboard: bool = True, print_log: bool = False,
+          workers: int | None = None) -> dict[str, Any]:
     """Train (or resume) a run in ``out``; returns a summary dict.
 
     Parameters
@@ -89,6 +89,9 @@ def train(data: Sequence[str | os.PathLike[str]], config: TrainConfig, out: str 
     max_steps : stop (and checkpoint) at this step even if ``config.steps`` is larger.
     progress : show a tqdm bar (rank 0); ``print_log`` prints each log row instead when it is off.
     tensorboard : also write TensorBoard logs to ``out/tb``.
+    workers : DataLoader processes preparing batches ahead (crops, simulated
+        dots); None: none on the CPU (they would compete with the training
+        threads), up to 14 beside a GPU. Batches are the same for any number.
     """
     config.validate()
     world, rank, local = _dist_setup()
@@ -150,6 +153,14 @@ def train(data: Sequence[str | os.PathLike[str]], config: TrainConfig, out: str 
 
         writer = SummaryWriter(str(out / "tb"))
     stop_at = min(config.steps, max_steps) if max_steps else config.steps
+    if workers is None:
+        workers = min(14, max((os.cpu_count() or 1) - 2, 0)) if device.type == "cuda" else 0
+    batches = StepBatches(train_ds, sampler, per_rank, rank, config.seed, config.crop, config.min_scale,
+                          config.hint_zero_prob, config.hint_max)
+    loader = iter(torch.utils.data.DataLoader(
+        batches, batch_size=None, sampler=range(step, stop_at), num_workers=workers,
+        pin_memory=device.type == "cuda", prefetch_factor=4 if workers else None,
+        persistent_workers=False))
     bar = None
     if rank == 0 and progress:
         from tqdm import tqdm
@@ -157,7 +168,6 @@ def train(data: Sequence[str | os.PathLike[str]], config: TrainConfig, out: str 
         bar = tqdm(total=stop_at, initial=step, unit="step", dynamic_ncols=True)
     t_start = time.perf_counter()
     t_log, n_log = t_start, 0
-    epoch, order = -1, []
     last: dict[str, float] = {}
     loss_d = gp = torch.zeros(())  # the critic's latest losses (it steps every d_every iterations)
     val_metrics: dict[str, float] = {}
@@ -181,14 +191,8 @@ def train(data: Sequence[str | os.PathLike[str]], config: TrainConfig, out: str 
             writer.add_image("val/grid", grid, step, dataformats="HWC")
 
     while step < stop_at:
-        e, b = divmod(step, per_epoch)
-        if e != epoch:
-            sampler.set_epoch(e)
-            order, epoch = list(sampler), e
-        rng = np.random.default_rng([config.seed, step, rank])
-        batch = make_batch(train_ds, order[b * per_rank:(b + 1) * per_rank], rng, config.crop,
-                           config.min_scale, config.hint_zero_prob, config.hint_max)
-        line, real, hint = (batch[k].to(device) for k in ("line", "color", "hint"))
+        batch = next(loader)
+        line, real, hint = (batch[k].to(device, non_blocking=True) for k in ("line", "color", "hint"))
         torch.manual_seed(config.seed * 1_000_003 + step * 101 + rank)  # gradient-penalty interpolates
         f = _lr_factor(step, config)
         for g in optG.param_groups:
