@@ -159,7 +159,7 @@ def train(data: Sequence[str | os.PathLike[str]], config: TrainConfig, out: str 
                           config.hint_zero_prob, config.hint_max)
     loader = iter(torch.utils.data.DataLoader(
         batches, batch_size=None, sampler=range(step, stop_at), num_workers=workers,
-        pin_memory=device.type == "cuda", prefetch_factor=4 if workers else None,
+        pin_memory=device.type == "cuda", prefetch_factor=2 if workers else None,
         persistent_workers=False))
     bar = None
     if rank == 0 and progress:
