@@ -103,3 +103,72 @@ def test_hint_adherence():
     assert de[0] == pytest.approx(0, abs=1e-3) and de[1] == pytest.approx(0, abs=1e-3)
     assert de[2] > 30
     assert metrics.hint_adherence(truth, Hints(), ink).shape == (0,)
+
+
+# The fast paths (one conversion per distinct colour or colour pair, box-filter SSIM, prepared
+# bleed regions and hint footprints) against the straightforward per-pixel computations.
+def _flats(seed=0, shape=(48, 56)):
+    """A picture of a few flat colours with an anti-aliased seam, like a colourized page."""
+    rng = np.random.default_rng(seed)
+    cols = rng.integers(0, 256, (5, 3))
+    idx = (np.arange(shape[1])[None, :] // 12 + np.arange(shape[0])[:, None] // 16) % 5
+    img = cols[idx].astype(np.float64)
+    return np.clip(img + rng.normal(0, 2, img.shape) * (rng.random(shape) < 0.1)[..., None], 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("make", [_noise, _flats])
+def test_fast_colour_paths_match_per_pixel(make):
+    from skimage.metrics import structural_similarity
+
+    from irodori.color import ciede2000, rgb_to_lab
+
+    a, b = make(3), make(4)
+    np.testing.assert_allclose(metrics.lab_of(a), rgb_to_lab(a), atol=1e-4)
+    np.testing.assert_allclose(metrics.delta_e_map(a, b), ciede2000(rgb_to_lab(a), rgb_to_lab(b)), atol=1e-4)
+    for x, y in ((a, b), (a, a), (b, 255 - b)):
+        assert metrics.ssim(x, y) == pytest.approx(structural_similarity(x, y, channel_axis=2, data_range=255),
+                                                   abs=1e-9)
+
+
+def test_region_dominant_colours_match_per_pixel():
+    from irodori.color import ciede2000, rgb_to_lab
+
+    img = _flats(5)
+    regions = np.full(img.shape[:2], -1, np.int32)
+    regions[2:20, 3:40], regions[25:46, 10:50] = 0, 2  # region 1 is empty
+    dom = metrics.dominant_colors(img, regions)
+    share = metrics.off_dominant_share(img, regions, 3.0)
+    for r in (0, 2):
+        px = img[regions == r]
+        q = (px >> 4).astype(np.int64)
+        cell = q[:, 0] * 256 + q[:, 1] * 16 + q[:, 2]
+        cells, counts = np.unique(cell, return_counts=True)
+        best = cells[np.argmax(counts)]  # the lowest of the most populated cells
+        expect = rgb_to_lab(px[cell == best]).astype(np.float64).mean(axis=0)
+        np.testing.assert_allclose(dom[r], expect, atol=1e-3)
+        de = ciede2000(rgb_to_lab(px), np.broadcast_to(dom[r], px.shape))
+        assert share[r] == pytest.approx(float((de > 3.0).mean()))
+    assert share[1] == 0.0 and dom.shape == (3, 3)
+
+
+def test_prepared_bleed_and_footprints_give_the_same_scores():
+    ink, truth = _box_drawing()
+    leak = truth.copy()
+    leak[0:14, :] = (220, 40, 40)
+    prepared = metrics.bleed_truth(ink, truth)
+    for out in (truth, leak):
+        assert metrics.bleed(out, ink, truth, prepared=prepared) == metrics.bleed(out, ink, truth)
+    assert metrics.bleed(leak, ink, truth, prepared=prepared) == metrics.BleedStats(2, 1)
+    with pytest.raises(IrodoriError, match="prepared"):
+        metrics.bleed(leak[:50], ink[:50], None, prepared=prepared)
+    hints = Hints((Point(30, 30, (220, 40, 40), 2), Point(5, 5, (255, 255, 255), 2),
+                   Point(50, 50, None, 2), Point(15, 30, (0, 0, 255), 2)))
+    fp = metrics.hint_footprints(hints, ink.shape, ink)
+    for out in (truth, leak):
+        direct = metrics.hint_adherence(out, hints, ink)
+        np.testing.assert_allclose(metrics.hint_adherence(out, hints, ink, footprints=fp), direct, atol=1e-5)
+        # Each hint alone: the mean CIEDE2000 over its own footprint (the last one straddles a line: paper only).
+        for k, h in enumerate(h for h in hints if h.color is not None):
+            alone = metrics.hint_adherence(out, Hints((h,)), ink)
+            assert alone[0] == pytest.approx(direct[k], abs=1e-5)
+    assert metrics.hint_adherence(leak, hints, ink)[1] > 30  # the white hint now lies on red

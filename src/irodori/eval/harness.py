@@ -180,6 +180,7 @@ def _fmt_error(e: BaseException) -> str:
 
 
 _WARM: set[str] = set()
+_BLEED = "\x00bleed"  # cache key of the drawing's metrics.bleed_truth (method names hold no NUL)
 
 
 def evaluate_item(job: Job) -> ItemResult:
@@ -206,13 +207,17 @@ def evaluate_item(job: Job) -> ItemResult:
             out.pictures[("", "truth")] = truth
     if fid is not None:
         out.features[("", "truth")] = fid.features(truth)
-    cache: dict[str, tuple[Any, float, float, str]] = {}
+    cache: dict[str, Any] = {}
+    # The output-independent halves of bleed (regions of the drawing, which are uniform in the
+    # truth) and of hint adherence (each hint's footprint) are computed once, not per output.
+    cache[_BLEED] = metrics.bleed_truth(ink, truth)
     for setting in job.settings:
         if setting.mode == FILE_SETTING:
             hints = Hints.from_json(item.hints) if item.hints is not None else Hints()
         else:
             assert truth is not None
             hints = simulate(setting, truth, ink, item.id)
+        footprints = metrics.hint_footprints(hints, ink.shape, ink)
         if job.keep_images:
             out.pictures[(setting.label, "hints")] = _hint_picture(ink, hints)
         for m in job.methods:
@@ -240,7 +245,7 @@ def evaluate_item(job: Job) -> ItemResult:
                        n_hints=len(hints), seconds=seconds, peak_mib=peak, status=status,
                        bleed_regions=0, bleeding=0)
             if image is not None:
-                _score(row, image, ink, truth, hints, key, cache)
+                _score(row, image, ink, truth, footprints, key, cache)
                 if job.keep_images:
                     out.pictures[(setting.label, m.name)] = image
                 if fid is not None:
@@ -251,8 +256,11 @@ def evaluate_item(job: Job) -> ItemResult:
 
 
 def _score(row: dict[str, Any], image: np.ndarray, ink: np.ndarray, truth: np.ndarray | None,
-           hints: Hints, key: str, cache: dict[str, Any]) -> None:
-    """Fill the metric columns of ``row``; hint-independent metrics are computed once per output."""
+           footprints: metrics.HintFootprints, key: str, cache: dict[str, Any]) -> None:
+    """Fill the metric columns of ``row``; hint-independent metrics are computed once per output.
+
+    ``cache[_BLEED]`` holds :func:`metrics.bleed_truth` of the drawing.
+    """
     mkey = "metrics\x00" + key
     if mkey not in cache:
         m: dict[str, Any] = {}
@@ -260,11 +268,11 @@ def _score(row: dict[str, Any], image: np.ndarray, ink: np.ndarray, truth: np.nd
             m["psnr"] = metrics.psnr(image, truth)
             m["ssim"] = metrics.ssim(image, truth)
             m["delta_e"], m["share_de_lt5"] = metrics.color_accuracy(image, truth)
-        b = metrics.bleed(image, ink, truth)
+        b = metrics.bleed(image, ink, truth, prepared=cache[_BLEED])
         m.update(bleed=b.rate, bleed_regions=b.regions, bleeding=b.bleeding)
         cache[mkey] = m
     row.update(cache[mkey])
-    adh = metrics.hint_adherence(image, hints, ink)
+    adh = metrics.hint_adherence(image, Hints(), ink, footprints=footprints)
     row["adherence"] = float(adh.mean()) if adh.size else float("nan")
 
 

@@ -359,7 +359,7 @@ def region_unary(model: ReferenceModel, feats: DrawingFeatures) -> np.ndarray:
         wy = np.clip((cy * h / H).astype(np.int64), 0, h - 1)
         wx = np.clip((cx * w / W).astype(np.int64), 0, w - 1)
         widx = wy * w + wx
-        t2 = feats.texture.reshape(-1, feats.texture.shape[2])[widx]
+        t2 = feats.daisy.at(widx)
         g2 = feats.geometry.reshape(-1, feats.geometry.shape[2])[widx]
         o2 = np.concatenate([g2, feats.regions[missing]], axis=1)
         t, o = np.concatenate([t, t2]), np.concatenate([o, o2])

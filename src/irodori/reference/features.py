@@ -29,13 +29,13 @@ to Wide-Baseline Stereo". IEEE TPAMI 32(5), 2010.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 from scipy import ndimage as ndi
-from skimage.feature import daisy
 
 from ..errors import IrodoriError
 
@@ -118,17 +118,13 @@ def pixel_descriptors(ink_work: np.ndarray, frame: Frame) -> tuple[np.ndarray, n
         distance to the nearest line in frame sides, and ink density at two
         blur scales.
     """
+    return DaisyTexture(ink_work, frame).dense(), geometry_descriptors(ink_work, frame)
+
+
+def geometry_descriptors(ink_work: np.ndarray, frame: Frame) -> np.ndarray:
+    """The ``geometry`` half of :func:`pixel_descriptors`: ``(h, w, 6) float32``."""
     h, w = ink_work.shape
     side = frame.side * frame.scale
-    img = ink_work.astype(np.float64)
-    blocks = []
-    for frac in _DAISY_RADII:
-        r = max(3, int(round(frac * side)))
-        padded = np.pad(img, r + 1, mode="constant")
-        d = daisy(padded, step=1, radius=r, rings=2, histograms=6, orientations=8, normalization="l1")
-        blocks.append(d[1:h + 1, 1:w + 1])
-    texture = np.concatenate(blocks, axis=2).astype(np.float32)
-
     yy = ((np.arange(h, dtype=np.float32) + 0.5) / frame.scale - frame.cy) / frame.side
     xx = ((np.arange(w, dtype=np.float32) + 0.5) / frame.scale - frame.cx) / frame.side
     dy = np.broadcast_to(yy[:, None], (h, w))
@@ -136,8 +132,94 @@ def pixel_descriptors(ink_work: np.ndarray, frame: Frame) -> tuple[np.ndarray, n
     paper = (ink_work < INK_LINE).astype(np.uint8)
     dist = cv2.distanceTransform(paper, cv2.DIST_L2, 3) / side
     dens = [cv2.GaussianBlur(ink_work, (0, 0), max(0.5, s * side)) for s in _DENSITY_SIGMAS]
-    geometry = np.stack([dx, dy, np.abs(dx), np.minimum(dist, 0.25), *dens], axis=2).astype(np.float32)
-    return texture, geometry
+    return np.stack([dx, dy, np.abs(dx), np.minimum(dist, 0.25), *dens], axis=2).astype(np.float32)
+
+
+class DaisyTexture:
+    """DAISY descriptors of a working-resolution ink at two radii, computed only where asked.
+
+    The same numbers as :func:`skimage.feature.daisy` (``step=1, rings=2,
+    histograms=6, orientations=8, normalization="l1"``) at every pixel, as
+    :func:`pixel_descriptors` documents them. ``daisy`` smooths the
+    orientation maps once and then assembles and normalizes a 104-value
+    descriptor at every pixel; most of its time goes to that second part,
+    while a reference's training set needs a few thousand pixels and a
+    drawing's unaries a quarter of them. Here the smoothed maps are kept and
+    descriptors are assembled for the pixels asked for.
+
+    Parameters
+    ----------
+    ink_work : (h, w) float32 in [0, 1], the ink at working resolution.
+    frame : the drawing's frame (the DAISY radii are fractions of its side).
+    """
+
+    rings, histograms, orientations = 2, 6, 8
+
+    def __init__(self, ink_work: np.ndarray, frame: Frame) -> None:
+        self.shape = ink_work.shape
+        side = frame.side * frame.scale
+        img = ink_work.astype(np.float64)
+        self._layers = []
+        for frac in _DAISY_RADII:
+            r = max(3, int(round(frac * side)))
+            # Working pixel (y, x) is pixel (y + r + 1, x + r + 1) of the padded image.
+            self._layers.append((r + 1, self._smoothed(np.pad(img, r + 1, mode="constant"), r)))
+        per = (self.rings * self.histograms + 1) * self.orientations
+        self.dim = per * len(self._layers)
+
+    def _smoothed(self, image: np.ndarray, radius: int) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+        """skimage's smoothed orientation maps ``(rings + 1, H, W, orientations)`` and the ring offsets."""
+        from skimage.filters import gaussian
+
+        rings, o_n = self.rings, self.orientations
+        sigmas = [radius * (i + 1) / float(2 * rings) for i in range(rings)]
+        ring_radii = [radius * (i + 1) / float(rings) for i in range(rings)]
+        dx = np.zeros(image.shape, np.float64)
+        dy = np.zeros(image.shape, np.float64)
+        dx[:, :-1] = np.diff(image, n=1, axis=1)
+        dy[:-1, :] = np.diff(image, n=1, axis=0)
+        grad_mag = np.sqrt(dx ** 2 + dy ** 2)
+        grad_ori = np.arctan2(dy, dx)
+        kappa = o_n / np.pi
+        angles = [2 * o * np.pi / o_n - np.pi for o in range(o_n)]
+        hist = np.empty((o_n,) + image.shape, np.float64)
+        for i, o in enumerate(angles):
+            hist[i] = np.exp(kappa * np.cos(grad_ori - o))
+            hist[i] = np.multiply(hist[i], grad_mag)
+        sigmas = [sigmas[0]] + sigmas
+        smooth = np.empty((rings + 1,) + image.shape + (o_n,), np.float64)
+        for i in range(rings + 1):
+            for j in range(o_n):
+                smooth[i, :, :, j] = gaussian(hist[j], sigma=sigmas[i], mode="reflect")
+        theta = [2 * math.pi * j / self.histograms for j in range(self.histograms)]
+        offsets = [(i + 1, int(round(ring_radii[i] * math.sin(t))), int(round(ring_radii[i] * math.cos(t))))
+                   for i in range(rings) for t in theta]
+        return smooth, offsets
+
+    def at(self, index: np.ndarray) -> np.ndarray:
+        """Descriptors of working pixels ``index (N,)`` (flat indices): ``(N, dim) float32``."""
+        index = np.asarray(index, np.int64)
+        y, x = np.divmod(index, self.shape[1])
+        out = np.empty((len(index), self.dim), np.float32)
+        o_n = self.orientations
+        at = 0
+        for centre, (smooth, offsets) in self._layers:
+            cy, cx = y + centre, x + centre
+            parts = [smooth[0, cy, cx]] + [smooth[ring, cy + oy, cx + ox] for ring, oy, ox in offsets]
+            d = np.concatenate(parts, axis=1) + 1e-10
+            # daisy divides by the sum over the descriptor taken along a strided axis, i.e. in order:
+            # summed the same way here so that the numbers are the same to the last bit.
+            total = d[:, 0].copy()
+            for k in range(1, d.shape[1]):
+                total += d[:, k]
+            out[:, at:at + d.shape[1]] = d / total[:, None]
+            at += d.shape[1]
+        return out
+
+    def dense(self) -> np.ndarray:
+        """Descriptors of every working pixel: ``(h, w, dim) float32``."""
+        h, w = self.shape
+        return self.at(np.arange(h * w)).reshape(h, w, self.dim)
 
 
 def region_descriptors(labels: np.ndarray, n: int, frame: Frame,
@@ -209,7 +291,9 @@ class DrawingFeatures:
 
     ``labels (H, W) int32`` full-resolution regions; ``work_labels (h, w)``
     the region of each working pixel; ``ink_work (h, w) float32``;
-    ``texture (h, w, Dt)``, ``geometry (h, w, Dg)`` pixel descriptors;
+    ``daisy`` the texture descriptors (:class:`DaisyTexture`, computed per
+    pixel on demand; ``texture (h, w, Dt)`` is all of them),
+    ``geometry (h, w, Dg)`` pixel descriptors;
     ``regions (n, Dr)`` region descriptors; ``area (n,)`` full-resolution
     region areas; ``area_of (n,)`` the closed area of each region.
     """
@@ -219,18 +303,23 @@ class DrawingFeatures:
     n: int
     work_labels: np.ndarray
     ink_work: np.ndarray
-    texture: np.ndarray
+    daisy: DaisyTexture
     geometry: np.ndarray
     regions: np.ndarray
     area: np.ndarray
     area_of: np.ndarray
+
+    @property
+    def texture(self) -> np.ndarray:
+        """Texture descriptors of every working pixel: ``(h, w, Dt) float32`` (computed on each call)."""
+        return self.daisy.dense()
 
     def pixels(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Descriptors of working pixels ``index (N,)`` (flat indices).
 
         Returns ``(texture (N, Dt), other (N, Dg + Dr))`` float32.
         """
-        t = self.texture.reshape(-1, self.texture.shape[2])[index]
+        t = self.daisy.at(index)
         g = self.geometry.reshape(-1, self.geometry.shape[2])[index]
         r = self.regions[self.work_labels.ravel()[index]]
         return t, np.concatenate([g, r], axis=1)
@@ -274,11 +363,11 @@ def describe(ink: np.ndarray, graph: Any, work_size: int = 256) -> DrawingFeatur
     ink_work = np.clip(to_work(ink, frame), 0, 1).astype(np.float32)
     ys, xs = work_to_full(ink.shape, ink_work.shape)
     work_labels = labels[np.ix_(ys, xs)]
-    texture, geometry = pixel_descriptors(ink_work, frame)
+    daisy_texture, geometry = DaisyTexture(ink_work, frame), geometry_descriptors(ink_work, frame)
     area_of, m, area_edges = closed_areas(graph)
     by_area = region_descriptors(area_of[labels], m, frame, area_edges)[area_of]
     own = region_descriptors(labels, n, frame)[:, :8]
     regions = np.concatenate([by_area, own], axis=1)
     area = np.bincount(labels.ravel(), minlength=n).astype(np.float64)
-    return DrawingFeatures(frame, labels, n, work_labels, ink_work, texture, geometry, regions, area,
+    return DrawingFeatures(frame, labels, n, work_labels, ink_work, daisy_texture, geometry, regions, area,
                            area_of)
