@@ -178,6 +178,21 @@ def test_plan_follows_capabilities(data_dir):
             assert any(m["name"] in n and "skipped at 0" in n for n in p.notes)
 
 
+def test_plan_gives_threaded_methods_one_thread_per_worker(data_dir):
+    data = eval_data.load(data_dir)
+    settings = harness.parse_settings("4")
+    threaded = [m["name"] for m in describe_methods() if any(o["name"] == "threads" for o in m["options"])]
+    assert "neural" in threaded
+    names = ["fill", *threaded]
+    alone = harness.plan(data, names, settings, None, "none")
+    assert all("threads" not in m.options for m in alone.methods)
+    shared = harness.plan(data, names, settings, None, "none", {"neural": {"threads": 3}}, threads=1)
+    opts = {m.name: m.options for m in shared.methods}
+    assert opts["neural"]["threads"] == 3  # an explicit --option wins
+    assert "threads" not in opts["fill"]
+    assert all(opts[n]["threads"] == 1 for n in threaded if n != "neural")
+
+
 def test_mean_method_uses_the_mean_image(tmp_path):
     import irodori
 

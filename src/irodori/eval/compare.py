@@ -112,7 +112,10 @@ def run_eval(config: EvalConfig) -> EvalOutcome:
     plans = []
     for d in datasets:
         mean_path, mean_note = _mean_image(d, config, method_list, written, tqdm)
-        plans.append(harness.plan(d, method_list, settings, mean_path, mean_note, method_options))
+        # Worker processes share the cores: a method's own thread pool (onnxruntime's spins) would
+        # only take time from the other workers, so each gets one thread.
+        plans.append(harness.plan(d, method_list, settings, mean_path, mean_note, method_options,
+                                  threads=1 if config.workers > 1 else None))
 
     jobs = []
     for p in plans:

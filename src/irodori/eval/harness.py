@@ -340,8 +340,13 @@ def parse_method_options(texts: Iterable[str], method_list: Iterable[str]) -> di
 
 def plan(data: eval_data.EvalData, method_list: Iterable[str], settings: tuple[HintSetting, ...],
          mean_image: Path | None, mean_note: str,
-         method_options: dict[str, dict[str, Any]] | None = None) -> Plan:
-    """Decide, from capabilities alone, which methods run on a data folder and under which settings."""
+         method_options: dict[str, dict[str, Any]] | None = None,
+         threads: int | None = None) -> Plan:
+    """Decide, from capabilities alone, which methods run on a data folder and under which settings.
+
+    ``threads``: given, a method with a ``threads`` option that ``method_options``
+    leaves unset gets this many (one per worker process when the workers fill the cores).
+    """
     described = {d["name"]: d for d in describe_methods()}
     notes = list(data.notes)
     if not data.has_truth:
@@ -357,6 +362,8 @@ def plan(data: eval_data.EvalData, method_list: Iterable[str], settings: tuple[H
                 notes.append(f"`{name}` skipped: it needs a mean training image ({mean_note}).")
                 continue
             options["mean_image"] = str(mean_image)
+        if threads is not None and "threads" in option_names and "threads" not in options:
+            options["threads"] = threads
         if caps["needs_reference"] and not data.has_pairs:
             notes.append(f"`{name}` skipped: it needs a reference of the same character and "
                          f"{data.name} has no same-character pairs (pairs/pairs.csv).")
@@ -391,9 +398,13 @@ def mean_training_image(paths: list[Path], size: int = MEAN_SIZE,
 
 # ------------------------------------------------------------------- running
 def _worker_init() -> None:
-    # Each worker gets one core: nested thread pools would fight over the same two.
+    # Each worker gets one core: nested thread pools would fight over the same two. NumPy's and
+    # scikit-learn's pools (OpenBLAS, OpenMP) are already loaded here, so they are limited directly.
+    from threadpoolctl import threadpool_limits
+
     cv2.setNumThreads(1)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    threadpool_limits(1)
     method_names()  # import every method module once, before anything is timed
 
 
