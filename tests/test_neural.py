@@ -184,3 +184,35 @@ def test_region_colors_pick_the_dominant_colour():
     rgb[:, 4] = (0.0, 0.0, 1.0)
     out = region_colors(labels, rgb, ink, 2)
     assert np.allclose(out[0], (1.0, 0.0, 0.0), atol=1 / 16) and np.allclose(out[1], (0.0, 1.0, 0.0), atol=1 / 16)
+
+
+def test_mirror_averages_the_page_and_its_mirror_image(tiny_model):
+    onnx_path, _ = tiny_model
+    ink = make_lineart(64, 96, n_shapes=5, seed=4).ink
+    none = Hints(())
+    both = neural_mod.neural_colors(ink, none, str(onnx_path), mirror=True)
+    plain = neural_mod.neural_colors(ink, none, str(onnx_path), mirror=False)
+    of_mirror = neural_mod.neural_colors(np.ascontiguousarray(ink[:, ::-1]), none, str(onnx_path),
+                                         mirror=False)[:, ::-1]
+    np.testing.assert_allclose(both, np.clip((plain + of_mirror) / 2, 0, 1), atol=1e-4)
+    assert np.abs(plain - of_mirror).max() > 1e-3  # the network is not symmetric by itself
+
+
+def test_pin_hints_meets_each_dots_colour(tiny_model):
+    onnx_path, _ = tiny_model
+    ink = np.zeros((64, 96), np.float32)
+    ink[:, 47:49] = 1.0  # two areas
+    hints = Hints((Point(20, 30, (20, 200, 40), radius=2.0), Point(75, 30, (230, 40, 200), radius=2.0)))
+    pinned = neural_mod.neural_colors(ink, hints, str(onnx_path), mirror=False, pin_hints=True)
+    free = neural_mod.neural_colors(ink, hints, str(onnx_path), mirror=False, pin_hints=False)
+    for p in hints.items:
+        want = np.array(p.color) / 255.0
+        got, before = pinned[int(p.y), int(p.x)], free[int(p.y), int(p.x)]
+        assert np.abs(got - want).max() < 0.02, (got, want)
+        assert np.abs(before - want).max() > 0.05  # the tiny network alone misses it
+    # each dot's correction stays on its side of the line
+    (left, right) = (np.array(p.color) / 255.0 - free[int(p.y), int(p.x)] for p in hints.items)
+    left_shift = (pinned - free)[:, :40].mean(axis=(0, 1))
+    right_shift = (pinned - free)[:, 56:].mean(axis=(0, 1))
+    assert np.abs(left_shift - left).sum() < np.abs(left_shift - right).sum()
+    assert np.abs(right_shift - right).sum() < np.abs(right_shift - left).sum()

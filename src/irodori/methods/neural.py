@@ -27,6 +27,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..edge_aware import spread_from_points
 from ..errors import IrodoriError
 from ..hints import Hints
 from . import register
@@ -109,8 +110,28 @@ def fill_under_lines(rgb: np.ndarray, ink: np.ndarray, sigma: float = 2.0) -> np
     return out
 
 
+def pin_to_hints(rgb: np.ndarray, ink: np.ndarray, hint_rgb: np.ndarray, hint_mask: np.ndarray) -> np.ndarray:
+    """Shift colours so every dot's colour is met where it lies, the shift fading over its area.
+
+    ``rgb (h, w, 3) float32`` network colours in [0, 1]; ``ink (h, w)
+    float32``; ``hint_rgb (h, w, 3) float32`` in [0, 1] and ``hint_mask (h, w)
+    bool``: the dots at this resolution. Returns ``(h, w, 3) float32``. The
+    network reads dots at a quarter of the resolution and renders their
+    colour only approximately; the differences at the dots are spread by an
+    edge-aware filter guided by the lines and the network's own colour
+    edges, so a correction stays inside the area its dot marks.
+    """
+    if not hint_mask.any():
+        return rgb
+    offset = np.where(hint_mask[..., None], hint_rgb - rgb, 0.0).astype(np.float32)
+    guide = np.concatenate([rgb, ink[..., None]], axis=2)
+    side = max(rgb.shape[:2])
+    shift = spread_from_points(offset, hint_mask, guide, sigma_s=side / 4, sigma_r=0.3)
+    return np.clip(rgb + shift, 0.0, 1.0)
+
+
 def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int = 0,
-                  threads: int = 0) -> np.ndarray:
+                  threads: int = 0, mirror: bool = True, pin_hints: bool = True) -> np.ndarray:
     """The generator's colouring of a page at full resolution.
 
     Parameters
@@ -121,6 +142,9 @@ def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int
     work_size : long side of the working resolution in pixels; 0 = the
         model's own (see :func:`model_work_size`).
     threads : onnxruntime intra-op threads (0 = its default).
+    mirror : also colour the mirror image and average the two (twice the
+        network time; smoother, more faithful colour).
+    pin_hints : shift colours to meet each dot's colour (:func:`pin_to_hints`).
 
     Returns
     -------
@@ -135,14 +159,22 @@ def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int
     ink_w = cv2.resize(ink, (ww, wh), interpolation=cv2.INTER_AREA) if (wh, ww) != (h, w) else ink
     colors, mask, _ = hints.rasterize((h, w))
     hint = hint_map(colors, mask, (wh // 4, ww // 4))
-    rgb = sess.run(["rgb"], {"line": ink_w[None, None].astype(np.float32), "hint": hint[None]})[0]
-    rgb = np.ascontiguousarray(rgb[0].transpose(1, 2, 0), dtype=np.float32)
+    line_in, hint_in = ink_w[None, None].astype(np.float32), hint[None]
+    if mirror:
+        line_in = np.concatenate([line_in, line_in[..., ::-1]])
+        hint_in = np.concatenate([hint_in, hint_in[..., ::-1]])
+    out = sess.run(["rgb"], {"line": np.ascontiguousarray(line_in), "hint": np.ascontiguousarray(hint_in)})[0]
+    rgb = (out[0] + out[1, :, :, ::-1]) / 2.0 if mirror else out[0]
+    rgb = np.ascontiguousarray(rgb.transpose(1, 2, 0), dtype=np.float32)
     guard = ink_w
     if max(h / wh, w / ww) >= 1.5:
         # Scaled up, the one-pixel band of blended colour the network paints beside each line would
         # grow wider than the full-resolution line covers (a halo); refill it from the paper beyond.
         guard = cv2.dilate(ink_w, np.ones((3, 3), np.uint8))
     rgb = fill_under_lines(rgb, guard)
+    if pin_hints and mask.any():
+        dots = hint_map(colors, mask, (wh, ww))
+        rgb = pin_to_hints(rgb, ink_w, dots[:3].transpose(1, 2, 0), dots[3] > 0)
     if (wh, ww) != (h, w):
         rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)
     return np.clip(rgb, 0.0, 1.0)
@@ -165,6 +197,10 @@ class NeuralOptions:
                                                         "are scaled down to it, never up); 0 = the model's "
                                                         "own: its training picture size, else 512"})
     threads: int = field(default=0, metadata={"help": "onnxruntime threads (0 = automatic)"})
+    mirror: bool = field(default=True, metadata={"help": "also colour the mirror image and average the two "
+                                                         "(twice the network time, smoother colour)"})
+    pin_hints: bool = field(default=True, metadata={"help": "shift colours so each dot's colour is met, "
+                                                            "the shift spreading inside the dot's area"})
 
     def validate(self) -> None:
         if self.work_size != 0 and not 32 <= self.work_size <= 4096:
@@ -186,5 +222,6 @@ class Neural:
 
     def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None,
             options: NeuralOptions) -> Result:
-        rgb = neural_colors(ink, hints, options.model, options.work_size, options.threads)
+        rgb = neural_colors(ink, hints, options.model, options.work_size, options.threads,
+                           options.mirror, options.pin_hints)
         return make_result(to_flats(rgb), ink, regions=None, model=str(model_path(options.model)))

@@ -101,7 +101,8 @@ class NeuralFlats:
             options: NeuralOptions) -> Result:
         from ..regions import build_region_graph
 
-        rgb = neural_colors(ink, hints, options.model, options.work_size, options.threads)
+        rgb = neural_colors(ink, hints, options.model, options.work_size, options.threads,
+                           options.mirror, options.pin_hints)
         graph = build_region_graph(ink)
         labels = graph.labels
         colors = region_colors(labels, rgb, ink, graph.n)
