@@ -17,19 +17,18 @@ from __future__ import annotations
 import numpy as np
 
 
-def _sweep(img: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """One causal and one anti-causal pass along axis 1.
+def _sweep(img: np.ndarray, weight: np.ndarray) -> None:
+    """One causal and one anti-causal pass along axis 0, in place.
 
-    ``img (H, W, C) float32``; ``weight (H, W) float32`` in [0, 1], the
-    feedback from column ``x - 1`` into column ``x``. Returns a new array.
+    ``img (L, M, C) float32`` C-contiguous, so each step reads whole rows;
+    ``weight (L, M) float32`` in [0, 1], the feedback from row ``i - 1``
+    into row ``i``.
     """
-    out = img.copy()
-    w = out.shape[1]
-    for x in range(1, w):
-        out[:, x] += weight[:, x, None] * (out[:, x - 1] - out[:, x])
-    for x in range(w - 2, -1, -1):
-        out[:, x] += weight[:, x + 1, None] * (out[:, x + 1] - out[:, x])
-    return out
+    n = img.shape[0]
+    for i in range(1, n):
+        img[i] += weight[i, :, None] * (img[i - 1] - img[i])
+    for i in range(n - 2, -1, -1):
+        img[i] += weight[i + 1, :, None] * (img[i + 1] - img[i])
 
 
 def domain_transform(img: np.ndarray, guide: np.ndarray, sigma_s: float, sigma_r: float,
@@ -60,16 +59,17 @@ def domain_transform(img: np.ndarray, guide: np.ndarray, sigma_s: float, sigma_r
     dy = np.zeros(img.shape[:2], np.float32)
     dx[:, 1:] = np.abs(np.diff(guide, axis=1)).sum(axis=2)
     dy[1:, :] = np.abs(np.diff(guide, axis=0)).sum(axis=2)
-    dx = 1.0 + (sigma_s / sigma_r) * dx
-    dy_t = np.ascontiguousarray((1.0 + (sigma_s / sigma_r) * dy).T)
+    dx_t = np.ascontiguousarray((1.0 + (sigma_s / sigma_r) * dx).T)  # (W, H): columns as rows
+    dy = 1.0 + (sigma_s / sigma_r) * dy
     out = img.astype(np.float32, copy=True)
     for i in range(iterations):
         # the per-round spreads of Gastal and Oliveira: together they add up to sigma_s
         sigma_i = sigma_s * np.sqrt(3.0) * 2.0 ** (iterations - i - 1) / np.sqrt(4.0 ** iterations - 1.0)
         a = np.float32(np.exp(-np.sqrt(2.0) / sigma_i))
-        out = _sweep(out, a ** dx)
-        out = np.ascontiguousarray(_sweep(np.ascontiguousarray(out.transpose(1, 0, 2)), a ** dy_t)
-                                   .transpose(1, 0, 2))
+        cols = np.ascontiguousarray(out.transpose(1, 0, 2))
+        _sweep(cols, a ** dx_t)
+        out = np.ascontiguousarray(cols.transpose(1, 0, 2))
+        _sweep(out, a ** dy)
     return out
 
 
