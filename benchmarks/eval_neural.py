@@ -6,7 +6,9 @@ mean CIEDE2000 / PSNR / SSIM per method and hint count (averaged over all
 images of all datasets), checks the targets (neural beats fill at 4 and 16
 dots; at 0 dots neural beats the per-pixel mean colour of the training set)
 and, with ``--card``, writes the figures into the model card's
-``evaluation`` entry.
+``evaluation`` entry (with per-dataset figures) and a picture grid
+``<card>_grid.png`` beside it: the first rows of the 0- and 16-dot grids
+of each dataset.
 
     .venv/bin/python benchmarks/eval_neural.py --limit 80 --out reports/neural \
         --card src/irodori/models/default.json
@@ -35,6 +37,33 @@ def combined(summary_csv: Path) -> dict[tuple[str, str], dict[str, float]]:
                 a[k] += n * float(row[k])
     return {key: {"images": a["images"], **{k: a[k] / max(a["images"], 1) for k in ("delta_e", "psnr", "ssim")}}
             for key, a in acc.items()}
+
+
+def per_dataset(summary_csv: Path) -> dict[str, dict[str, float]]:
+    """Mean CIEDE2000 per dataset: ``{dataset: {"method@hints": delta_e}}``."""
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    with open(summary_csv, newline="") as f:
+        for row in csv.DictReader(f):
+            out[row["dataset"]][f"{row['method']}@{row['hints']}"] = round(float(row["delta_e"]), 3)
+    return dict(out)
+
+
+def card_grid(grids: Path, datasets: list[str], settings: tuple[str, ...] = ("0", "16"), rows: int = 3):
+    """The header and first ``rows`` rows of ``grids/<dataset>_<setting>.png``, stacked: (H, W, 3) uint8."""
+    import numpy as np
+    from PIL import Image
+
+    from irodori.eval.report import CELL, HEADER
+
+    parts = []
+    for name in datasets:
+        for setting in settings:
+            path = grids / f"{name}_{setting}.png"
+            if path.is_file():
+                parts.append(np.asarray(Image.open(path).convert("RGB"))[:HEADER + rows * (CELL + 2)])
+    width = max(p.shape[1] for p in parts)
+    return np.concatenate([np.pad(p, ((0, 0), (0, width - p.shape[1]), (0, 0)), constant_values=255)
+                           for p in parts])
 
 
 def main() -> None:
@@ -88,8 +117,15 @@ def main() -> None:
             "mean_ssim": {f"{m}@{h}": round(v["ssim"], 4) for (m, h), v in sorted(table.items())},
             "images": {f"{m}@{h}": int(v["images"]) for (m, h), v in sorted(table.items())},
             "targets": targets,
+            "per_dataset_ciede2000": per_dataset(out / "summary.csv"),
+            "inference": "the methods' default options (neural: work_size = the model's training size, "
+                         "mirror=True, pin_hints=True)",
         }
-        from irodori.io import write_bytes_atomic
+        from irodori.io import write_bytes_atomic, write_png
+
+        grid_path = card_path.with_name(card_path.stem + "_grid.png")
+        write_png(grid_path, card_grid(out / "grids", [d.name for d in data]), overwrite=True)
+        print(f"wrote {grid_path}")
 
         write_bytes_atomic(card_path, (json.dumps(card, indent=1) + "\n").encode(), overwrite=True)
         print(f"recorded in {card_path}")
