@@ -216,3 +216,22 @@ def test_pin_hints_meets_each_dots_colour(tiny_model):
     right_shift = (pinned - free)[:, 56:].mean(axis=(0, 1))
     assert np.abs(left_shift - left).sum() < np.abs(left_shift - right).sum()
     assert np.abs(right_shift - right).sum() < np.abs(right_shift - left).sum()
+
+
+def test_the_last_colouring_is_remembered(tiny_model, monkeypatch):
+    onnx_path, _ = tiny_model
+    calls = []
+    real = neural_mod._neural_colors
+    monkeypatch.setattr(neural_mod, "_neural_colors", lambda *a: calls.append(a) or real(*a))
+    d = make_lineart(64, 96, n_shapes=5, seed=6)
+    hints = d.hints(4, seed=1)
+    first = neural_mod.neural_colors(d.ink, hints, str(onnx_path))
+    first[:] = 0  # callers get their own copy
+    again = neural_mod.neural_colors(d.ink, hints, str(onnx_path))
+    assert len(calls) == 1 and again.max() > 0
+    neural_mod.neural_colors(d.ink, d.hints(3, seed=1), str(onnx_path))
+    neural_mod.neural_colors(d.ink, d.hints(3, seed=1), str(onnx_path), mirror=False)
+    ink2 = d.ink.copy()
+    ink2[0, 0] = 1.0
+    neural_mod.neural_colors(ink2, d.hints(3, seed=1), str(onnx_path), mirror=False)
+    assert len(calls) == 4  # other hints, settings or drawing: computed again

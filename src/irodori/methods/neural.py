@@ -18,6 +18,7 @@ colour edges, which the network puts on the lines, stay hidden beneath them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -38,6 +39,10 @@ DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.onn
 
 _sessions: dict[tuple[str, float, int], Any] = {}
 _lock = threading.Lock()
+# The last colouring: neural-flats and neural on the same drawing and hints (the studio's toggle, an
+# evaluation) need the same network pass, which is most of their time.
+_last: dict[str, tuple[tuple, np.ndarray]] = {}
+_REMEMBER_PIXELS = 4_000_000  # larger pages are not kept (12 bytes a pixel)
 
 
 def model_path(model: str) -> Path:
@@ -149,8 +154,25 @@ def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int
     Returns
     -------
     (H, W, 3) float32 RGB in [0, 1], with the colour under the lines filled
-    from the paper beside them.
+    from the paper beside them. The last result is remembered: the same
+    drawing, hints and settings again return a copy without running the
+    network (pages up to 4 MP).
     """
+    path = model_path(model)
+    key = (str(path.resolve()), path.stat().st_mtime, work_size, mirror, pin_hints, ink.shape,
+           hashlib.blake2b(np.ascontiguousarray(ink, np.float32).tobytes(), digest_size=16).digest(), hints)
+    with _lock:
+        if "rgb" in _last and _last["rgb"][0] == key:
+            return _last["rgb"][1].copy()
+    rgb = _neural_colors(ink, hints, model, work_size, threads, mirror, pin_hints)
+    if ink.size <= _REMEMBER_PIXELS:
+        with _lock:
+            _last["rgb"] = (key, rgb.copy())
+    return rgb
+
+
+def _neural_colors(ink: np.ndarray, hints: Hints, model: str, work_size: int, threads: int, mirror: bool,
+                   pin_hints: bool) -> np.ndarray:
     sess = session(model, threads)
     stride = _stride(sess)
     work_size = work_size or model_work_size(sess)
