@@ -87,7 +87,8 @@ def main() -> None:
                             command=f"benchmarks/eval_neural.py --limit {args.limit}"))
     table = combined(out / "summary.csv")
     methods = args.methods.split(",")
-    print(f"test split, {args.limit} images per dataset at most; mean CIEDE2000 (lower is better) / PSNR / SSIM")
+    sample = f"the report in {out}" if args.reuse else f"{args.limit} images per dataset at most"
+    print(f"test split, {sample}; mean CIEDE2000 (lower is better) / PSNR / SSIM")
     print(f"{'hints':>6} " + " ".join(f"{m:>24}" for m in methods))
     for h in ("0", "4", "16", "64"):
         cells = []
@@ -109,8 +110,8 @@ def main() -> None:
         card_path = Path(args.card)
         card = json.loads(card_path.read_text())
         card["evaluation"] = {
-            "how": f"irodori eval via benchmarks/eval_neural.py --limit {args.limit}: test split of "
-                   f"{', '.join(d.name for d in data)}, simulated dots (irodori.hints.simulate_hints), "
+            "how": f"irodori eval ({f'the report in {out}' if args.reuse else f'benchmarks/eval_neural.py --limit {args.limit}'}): "
+                   f"test split of {', '.join(d.name for d in data)}, simulated dots (irodori.hints.simulate_hints), "
                    "metrics on the composite against the ground-truth colouring; image-weighted mean over datasets",
             "mean_ciede2000": {f"{m}@{h}": round(v["delta_e"], 3) for (m, h), v in sorted(table.items())},
             "mean_psnr": {f"{m}@{h}": round(v["psnr"], 2) for (m, h), v in sorted(table.items())},
