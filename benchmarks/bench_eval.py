@@ -31,7 +31,6 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from skimage.feature import daisy  # noqa: E402
 from skimage.metrics import structural_similarity  # noqa: E402
 
 from irodori.api import colorize  # noqa: E402
@@ -126,14 +125,7 @@ def bench_daisy(items, work_size=160, samples=6000):
         h, w = ink_work.shape
         idx = rng.choice(h * w, min(samples, h * w), replace=False)
         start = time.perf_counter()
-        side = frame.side * frame.scale
-        blocks = []
-        for frac in features._DAISY_RADII:
-            r = max(3, int(round(frac * side)))
-            d = daisy(np.pad(ink_work.astype(np.float64), r + 1), step=1, radius=r, rings=2, histograms=6,
-                      orientations=8, normalization="l1")
-            blocks.append(d[1:h + 1, 1:w + 1])
-        dense = np.concatenate(blocks, axis=2).astype(np.float32).reshape(h * w, -1)[idx]
+        dense = features.skimage_daisy(ink_work, frame).reshape(h * w, -1)[idx]
         t_dense += time.perf_counter() - start
         start = time.perf_counter()
         lazy = features.DaisyTexture(ink_work, frame).at(idx)

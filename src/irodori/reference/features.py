@@ -135,6 +135,26 @@ def geometry_descriptors(ink_work: np.ndarray, frame: Frame) -> np.ndarray:
     return np.stack([dx, dy, np.abs(dx), np.minimum(dist, 0.25), *dens], axis=2).astype(np.float32)
 
 
+def skimage_daisy(ink_work: np.ndarray, frame: Frame) -> np.ndarray:
+    """DAISY at every pixel by :func:`skimage.feature.daisy` itself: ``(h, w, 208) float32``.
+
+    The plain dense computation that :class:`DaisyTexture` reproduces
+    number for number at the pixels it is asked for; kept as its reference
+    for tests and benchmarks. ``ink_work (h, w) float32`` in [0, 1].
+    """
+    from skimage.feature import daisy
+
+    h, w = ink_work.shape
+    side = frame.side * frame.scale
+    blocks = []
+    for frac in _DAISY_RADII:
+        r = max(3, int(round(frac * side)))
+        d = daisy(np.pad(ink_work.astype(np.float64), r + 1), step=1, radius=r, rings=2, histograms=6,
+                  orientations=8, normalization="l1")
+        blocks.append(d[1:h + 1, 1:w + 1])
+    return np.concatenate(blocks, axis=2).astype(np.float32)
+
+
 class DaisyTexture:
     """DAISY descriptors of a working-resolution ink at two radii, computed only where asked.
 
