@@ -6,7 +6,9 @@ between lines, and each region takes one colour: the colour of the user's
 hint when the region holds a coloured hint, otherwise the dominant colour
 the generator (:mod:`irodori.methods.neural`) painted there (the most
 common colour after quantizing to 16 levels a channel, averaged within that
-bin). Regions touched by a transparent hint stay unfilled.
+bin). A region holding dots of several colours (an open outline, an unlined
+colour edge) is split between them: each pixel takes the dot colour nearest
+its neural colour. Regions touched by a transparent hint stay unfilled.
 """
 
 from __future__ import annotations
@@ -59,6 +61,20 @@ def region_colors(labels: np.ndarray, rgb: np.ndarray, ink: np.ndarray, n: int) 
     return out
 
 
+def _hint_counts(labels: np.ndarray, hints: Hints, n: int) -> tuple[np.ndarray, list]:
+    """Hint pixels per region and hint colour: ``((n, k) int64 counts, palette)``.
+
+    Column 0 counts nothing; column ``j`` counts pixels of ``palette[j - 1]``
+    (a colour or None for transparent).
+    """
+    hint_labels, palette = hints.label_map(labels.shape) if hints else (None, [])
+    k = len(palette) + 1
+    if hint_labels is None or not (sel := hint_labels > 0).any():
+        return np.zeros((n, k), np.int64), palette
+    reg, lab = labels[sel].astype(np.int64), hint_labels[sel].astype(np.int64)
+    return np.bincount(reg * k + lab, minlength=n * k).reshape(n, k), palette
+
+
 def hinted_colors(labels: np.ndarray, hints: Hints, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per region: ``(has_colour_hint (n,) bool, colour (n, 3) float32, transparent (n,) bool)``.
 
@@ -67,15 +83,7 @@ def hinted_colors(labels: np.ndarray, hints: Hints, n: int) -> tuple[np.ndarray,
     has = np.zeros(n, bool)
     color = np.zeros((n, 3), np.float32)
     transparent = np.zeros(n, bool)
-    if not hints:
-        return has, color, transparent
-    hint_labels, palette = hints.label_map(labels.shape)
-    sel = hint_labels > 0
-    if not sel.any():
-        return has, color, transparent
-    reg, lab = labels[sel].astype(np.int64), hint_labels[sel].astype(np.int64)
-    k = len(palette) + 1
-    counts = np.bincount(reg * k + lab, minlength=n * k).reshape(n, k)
+    counts, palette = _hint_counts(labels, hints, n)
     best = counts.argmax(axis=1)
     for r in np.flatnonzero(counts.sum(axis=1) > 0):
         c = palette[best[r] - 1]
@@ -87,13 +95,60 @@ def hinted_colors(labels: np.ndarray, hints: Hints, n: int) -> tuple[np.ndarray,
     return has, color, transparent
 
 
+def split_by_hint_colors(flats_rgb: np.ndarray, labels: np.ndarray, rgb: np.ndarray, hints: Hints,
+                         n: int) -> np.ndarray:
+    """Regions holding dots of several colours: each pixel takes the dot colour nearest its neural colour.
+
+    A region between lines can hold areas of several colours where no line
+    separates them (an open outline joins a figure to the background; an
+    unlined colour edge). One colour for the whole region would paint over
+    the others, so there the network decides where each dot's colour goes
+    (nearest in CIELAB).
+
+    Parameters
+    ----------
+    flats_rgb : (H, W, 3) uint8 flat colours per pixel; changed in place and returned.
+    labels : (H, W) int32 regions in ``[0, n)``.
+    rgb : (H, W, 3) float32 neural colours in [0, 1].
+    hints, n : the hints and the number of regions.
+    """
+    from ..color import rgb_to_lab
+
+    counts, palette = _hint_counts(labels, hints, n)
+    coloured = [j + 1 for j, c in enumerate(palette) if c is not None]
+    if not coloured:
+        return flats_rgb
+    present = counts[:, coloured] > 0
+    mixed = np.flatnonzero(present.sum(axis=1) >= 2)
+    if not len(mixed):
+        return flats_rgb
+    choices = np.array([palette[j - 1] for j in coloured], np.uint8)
+    choices_lab = rgb_to_lab(choices)
+    flat_labels = labels.ravel()
+    in_mixed = np.zeros(n, bool)
+    in_mixed[mixed] = True
+    pix = np.flatnonzero(in_mixed[flat_labels])
+    pix = pix[np.argsort(flat_labels[pix], kind="stable")]
+    starts = np.searchsorted(flat_labels[pix], mixed)
+    ends = np.searchsorted(flat_labels[pix], mixed, side="right")
+    out = flats_rgb.reshape(-1, 3)
+    neural_u8 = np.clip(np.rint(rgb.reshape(-1, 3) * 255.0), 0, 255).astype(np.uint8)
+    for r, a, b in zip(mixed, starts, ends):
+        idx = pix[a:b]
+        options = np.flatnonzero(present[r])
+        lab = rgb_to_lab(neural_u8[idx])
+        d = ((lab[:, None, :] - choices_lab[options][None]) ** 2).sum(axis=2)
+        out[idx] = choices[options][d.argmin(axis=1)]
+    return flats_rgb
+
+
 @register
 class NeuralFlats:
     """Neural colours, one per region of the fill engine's region graph."""
 
     name = "neural-flats"
     description = ("Neural colours cleaned into flats: each region between lines takes its dominant "
-                   "neural colour, or the colour of a hint inside it.")
+                   "neural colour, or the colour of a hint inside it (split between hints of several colours).")
     capabilities = Capabilities(needs_hints=False, uses_hints=True, flats=True)
     Options = NeuralOptions
 
@@ -109,7 +164,8 @@ class NeuralFlats:
         has, hint_col, transparent = hinted_colors(labels, hints, graph.n)
         colors[has] = hint_col[has]
         flats = np.empty((*ink.shape, 4), np.uint8)
-        flats[..., :3] = np.clip(np.rint(colors * 255.0), 0, 255).astype(np.uint8)[labels]
+        flats[..., :3] = split_by_hint_colors(np.clip(np.rint(colors * 255.0), 0, 255).astype(np.uint8)[labels],
+                                              labels, rgb, hints, graph.n)
         flats[..., 3] = np.where(transparent[labels], 0, 255)
         return make_result(flats, ink, regions=labels, model=str(model_path(options.model)),
                            n_regions=int(graph.n))
