@@ -14,6 +14,8 @@ there, the colour under the lines is filled from the nearby paper
 (normalized convolution), and the result is scaled back to the page. The
 full-resolution line layer is multiplied on top, so lines stay sharp, and
 colour edges, which the network puts on the lines, stay hidden beneath them.
+By default the page and its mirror image are coloured together and
+averaged, and the colours are pinned to the user's dots (:func:`pin_to_hints`).
 """
 
 from __future__ import annotations
