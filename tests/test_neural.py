@@ -187,7 +187,7 @@ def test_region_colors_pick_the_dominant_colour():
 
 
 def test_a_region_with_dots_of_two_colours_is_split_where_the_network_puts_them():
-    from irodori.methods.neural_flats import split_by_hint_colors
+    from irodori.methods.neural_flats import hint_counts, split_by_hint_colors
 
     labels = np.zeros((10, 20), np.int32)
     labels[:, 15:] = 1  # region 1 holds one dot only
@@ -196,10 +196,11 @@ def test_a_region_with_dots_of_two_colours_is_split_where_the_network_puts_them(
     rgb[:, 8:15] = (0.1, 0.3, 0.8)  # bluish on its right
     rgb[:, 15:] = (0.9, 0.2, 0.1)
     hints = Hints((Point(2, 5, (255, 0, 0), 0.5), Point(12, 5, (0, 0, 255), 0.5), Point(17, 5, (0, 255, 0), 0.5)))
-    out = split_by_hint_colors(np.full((10, 20, 3), 7, np.uint8), labels, rgb, hints, 2)
+    out = split_by_hint_colors(np.full((10, 20, 3), 7, np.uint8), labels, rgb, *hint_counts(labels, hints, 2))
     assert (out[:, :8] == (255, 0, 0)).all() and (out[:, 8:15] == (0, 0, 255)).all()
     assert (out[:, 15:] == 7).all()  # one colour of dots: left to the per-region colour
-    assert (split_by_hint_colors(np.full((10, 20, 3), 7, np.uint8), labels, rgb, Hints(()), 2) == 7).all()
+    none = hint_counts(labels, Hints(()), 2)
+    assert (split_by_hint_colors(np.full((10, 20, 3), 7, np.uint8), labels, rgb, *none) == 7).all()
 
 
 def test_mirror_averages_the_page_and_its_mirror_image(tiny_model):

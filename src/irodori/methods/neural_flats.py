@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..color import rgb_to_lab
 from ..hints import Hints
 from . import register
 from .base import Capabilities, Reference, Result, make_result
@@ -61,7 +62,7 @@ def region_colors(labels: np.ndarray, rgb: np.ndarray, ink: np.ndarray, n: int) 
     return out
 
 
-def _hint_counts(labels: np.ndarray, hints: Hints, n: int) -> tuple[np.ndarray, list]:
+def hint_counts(labels: np.ndarray, hints: Hints, n: int) -> tuple[np.ndarray, list]:
     """Hint pixels per region and hint colour: ``((n, k) int64 counts, palette)``.
 
     Column 0 counts nothing; column ``j`` counts pixels of ``palette[j - 1]``
@@ -75,15 +76,16 @@ def _hint_counts(labels: np.ndarray, hints: Hints, n: int) -> tuple[np.ndarray, 
     return np.bincount(reg * k + lab, minlength=n * k).reshape(n, k), palette
 
 
-def hinted_colors(labels: np.ndarray, hints: Hints, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def hinted_colors(counts: np.ndarray, palette: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per region: ``(has_colour_hint (n,) bool, colour (n, 3) float32, transparent (n,) bool)``.
 
-    A region's hint colour is the colour covering most of its hint pixels.
+    ``counts, palette`` from :func:`hint_counts`. A region's hint colour is
+    the colour covering most of its hint pixels.
     """
+    n = counts.shape[0]
     has = np.zeros(n, bool)
     color = np.zeros((n, 3), np.float32)
     transparent = np.zeros(n, bool)
-    counts, palette = _hint_counts(labels, hints, n)
     best = counts.argmax(axis=1)
     for r in np.flatnonzero(counts.sum(axis=1) > 0):
         c = palette[best[r] - 1]
@@ -95,8 +97,8 @@ def hinted_colors(labels: np.ndarray, hints: Hints, n: int) -> tuple[np.ndarray,
     return has, color, transparent
 
 
-def split_by_hint_colors(flats_rgb: np.ndarray, labels: np.ndarray, rgb: np.ndarray, hints: Hints,
-                         n: int) -> np.ndarray:
+def split_by_hint_colors(flats_rgb: np.ndarray, labels: np.ndarray, rgb: np.ndarray, counts: np.ndarray,
+                         palette: list) -> np.ndarray:
     """Regions holding dots of several colours: each pixel takes the dot colour nearest its neural colour.
 
     A region between lines can hold areas of several colours where no line
@@ -110,11 +112,9 @@ def split_by_hint_colors(flats_rgb: np.ndarray, labels: np.ndarray, rgb: np.ndar
     flats_rgb : (H, W, 3) uint8 flat colours per pixel; changed in place and returned.
     labels : (H, W) int32 regions in ``[0, n)``.
     rgb : (H, W, 3) float32 neural colours in [0, 1].
-    hints, n : the hints and the number of regions.
+    counts, palette : the hints per region, from :func:`hint_counts`.
     """
-    from ..color import rgb_to_lab
-
-    counts, palette = _hint_counts(labels, hints, n)
+    n = counts.shape[0]
     coloured = [j + 1 for j, c in enumerate(palette) if c is not None]
     if not coloured:
         return flats_rgb
@@ -132,11 +132,11 @@ def split_by_hint_colors(flats_rgb: np.ndarray, labels: np.ndarray, rgb: np.ndar
     starts = np.searchsorted(flat_labels[pix], mixed)
     ends = np.searchsorted(flat_labels[pix], mixed, side="right")
     out = flats_rgb.reshape(-1, 3)
-    neural_u8 = np.clip(np.rint(rgb.reshape(-1, 3) * 255.0), 0, 255).astype(np.uint8)
+    neural_u8 = np.clip(np.rint(rgb.reshape(-1, 3)[pix] * 255.0), 0, 255).astype(np.uint8)  # in pix order
     for r, a, b in zip(mixed, starts, ends):
         idx = pix[a:b]
         options = np.flatnonzero(present[r])
-        lab = rgb_to_lab(neural_u8[idx])
+        lab = rgb_to_lab(neural_u8[a:b])
         d = ((lab[:, None, :] - choices_lab[options][None]) ** 2).sum(axis=2)
         out[idx] = choices[options][d.argmin(axis=1)]
     return flats_rgb
@@ -161,11 +161,12 @@ class NeuralFlats:
         graph = build_region_graph(ink)
         labels = graph.labels
         colors = region_colors(labels, rgb, ink, graph.n)
-        has, hint_col, transparent = hinted_colors(labels, hints, graph.n)
+        counts, palette = hint_counts(labels, hints, graph.n)
+        has, hint_col, transparent = hinted_colors(counts, palette)
         colors[has] = hint_col[has]
         flats = np.empty((*ink.shape, 4), np.uint8)
         flats[..., :3] = split_by_hint_colors(np.clip(np.rint(colors * 255.0), 0, 255).astype(np.uint8)[labels],
-                                              labels, rgb, hints, graph.n)
+                                              labels, rgb, counts, palette)
         flats[..., 3] = np.where(transparent[labels], 0, 255)
         return make_result(flats, ink, regions=labels, model=str(model_path(options.model)),
                            n_regions=int(graph.n))
