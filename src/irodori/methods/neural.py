@@ -160,6 +160,8 @@ def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int
     drawing, hints and settings again return a copy without running the
     network (pages up to 4 MP).
     """
+    if ink.size > _REMEMBER_PIXELS:
+        return _neural_colors(ink, hints, model, work_size, threads, mirror, pin_hints)
     path = model_path(model)
     key = (str(path.resolve()), path.stat().st_mtime, work_size, mirror, pin_hints, ink.shape,
            hashlib.blake2b(np.ascontiguousarray(ink, np.float32).tobytes(), digest_size=16).digest(), hints)
@@ -167,9 +169,8 @@ def neural_colors(ink: np.ndarray, hints: Hints, model: str = "", work_size: int
         if "rgb" in _last and _last["rgb"][0] == key:
             return _last["rgb"][1].copy()
     rgb = _neural_colors(ink, hints, model, work_size, threads, mirror, pin_hints)
-    if ink.size <= _REMEMBER_PIXELS:
-        with _lock:
-            _last["rgb"] = (key, rgb.copy())
+    with _lock:
+        _last["rgb"] = (key, rgb.copy())
     return rgb
 
 
