@@ -312,7 +312,7 @@ class DrawingFeatures:
     ``labels (H, W) int32`` full-resolution regions; ``work_labels (h, w)``
     the region of each working pixel; ``ink_work (h, w) float32``;
     ``daisy`` the texture descriptors (:class:`DaisyTexture`, computed per
-    pixel on demand; ``texture (h, w, Dt)`` is all of them),
+    pixel on demand),
     ``geometry (h, w, Dg)`` pixel descriptors;
     ``regions (n, Dr)`` region descriptors; ``area (n,)`` full-resolution
     region areas; ``area_of (n,)`` the closed area of each region.
@@ -328,11 +328,6 @@ class DrawingFeatures:
     regions: np.ndarray
     area: np.ndarray
     area_of: np.ndarray
-
-    @property
-    def texture(self) -> np.ndarray:
-        """Texture descriptors of every working pixel: ``(h, w, Dt) float32`` (computed on each call)."""
-        return self.daisy.dense()
 
     def pixels(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Descriptors of working pixels ``index (N,)`` (flat indices).
