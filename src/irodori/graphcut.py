@@ -145,20 +145,14 @@ def _expand(labels: np.ndarray, alpha: int, u_int: np.ndarray, finite: np.ndarra
     fi, fj = free[i], free[j]
     li, lj = labels[i], labels[j]
     # Edges with one free end: the other end is fixed (at alpha or at its own label).
-    one = fi & ~fj
-    if one.any():
-        fixed_lab = lj[one]
-        cost_keep += np.bincount(local[i[one]], weights=np.where(li[one] != fixed_lab, w_int[one], 0),
-                                 minlength=m).astype(np.int64)
-        cost_alpha += np.bincount(local[i[one]], weights=np.where(fixed_lab != alpha, w_int[one], 0),
-                                  minlength=m).astype(np.int64)
-    one = fj & ~fi
-    if one.any():
-        fixed_lab = li[one]
-        cost_keep += np.bincount(local[j[one]], weights=np.where(lj[one] != fixed_lab, w_int[one], 0),
-                                 minlength=m).astype(np.int64)
-        cost_alpha += np.bincount(local[j[one]], weights=np.where(fixed_lab != alpha, w_int[one], 0),
-                                  minlength=m).astype(np.int64)
+    for end, f_end, f_other, l_end, l_other in ((i, fi, fj, li, lj), (j, fj, fi, lj, li)):
+        one = f_end & ~f_other
+        if one.any():
+            fixed_lab = l_other[one]
+            cost_keep += np.bincount(local[end[one]], weights=np.where(l_end[one] != fixed_lab, w_int[one], 0),
+                                     minlength=m).astype(np.int64)
+            cost_alpha += np.bincount(local[end[one]], weights=np.where(fixed_lab != alpha, w_int[one], 0),
+                                      minlength=m).astype(np.int64)
     both = fi & fj
     pi, pj, w = local[i[both]], local[j[both]], w_int[both]
     a = np.where(li[both] != lj[both], w, 0)  # E(keep, keep); E(alpha, alpha) = 0
