@@ -58,6 +58,11 @@ def test_openmoji_tiny_build(openmoji_build):
     color = read_rgb(out / "color" / f"{r.id}.png")
     assert line.max() == 255 and line.min() < 64
     assert color[line < 64].mean() < 80
+    # files get the usual permissions (not the 0600 of a temporary file), readable by other users
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in (out / "line" / f"{r.id}.png", out / "manifest.csv", out / "ATTRIBUTION.md"):
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
 
 
 def test_skin_tone_variants_share_a_group():

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from ..errors import IrodoriError
+from ..io import write_bytes_atomic
 from .manifest import DEFAULT_FRACTIONS, MANIFEST, Row, manifest_text, pair_sha256, split_for_group
 from .sources import Item, SkipItem, Source
 
@@ -72,18 +73,11 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write a dataset file atomically, replacing an older one (:func:`irodori.io.write_bytes_atomic`).
+
+    Not fsynced: thousands of small files; the manifest, written last, marks a finished build.
+    """
+    write_bytes_atomic(path, data, overwrite=True, sync=False)
 
 
 def _prepare_out(out: Path, info: dict[str, Any]) -> None:
