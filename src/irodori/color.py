@@ -36,6 +36,18 @@ def to_hex(rgb: RGB) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+def pack_rgb(rgb: np.ndarray) -> np.ndarray:
+    """``(..., 3)`` uint8 colours as one ``(...) int64`` each, ``r << 16 | g << 8 | b`` (for np.unique and keys)."""
+    a = np.asarray(rgb).astype(np.int64)
+    return (a[..., 0] << 16) | (a[..., 1] << 8) | a[..., 2]
+
+
+def unpack_rgb(packed: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`pack_rgb`: ``(...)`` integers in ``[0, 2**24)`` -> ``(..., 3) uint8``."""
+    v = np.asarray(packed, np.int64)
+    return np.stack([(v >> 16) & 255, (v >> 8) & 255, v & 255], axis=-1).astype(np.uint8)
+
+
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """Convert sRGB ``(..., 3) uint8`` to Lab ``(..., 3) float32`` (D65)."""
     rgb = np.asarray(rgb)

@@ -35,7 +35,7 @@ from typing import Any, Iterator, Union
 
 import numpy as np
 
-from .color import RGB, parse_hex, to_hex
+from .color import RGB, pack_rgb, parse_hex, to_hex, unpack_rgb
 from .errors import IrodoriError
 
 TRANSPARENT = "transparent"
@@ -354,15 +354,14 @@ def _row_runs(layer: np.ndarray) -> list[Hint]:
     ys, xs = np.nonzero(layer[..., 3] > 0)  # raster order: by row, then column
     if len(xs) == 0:
         return []
-    rgb = layer[ys, xs, :3].astype(np.int32)
-    packed = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    packed = pack_rgb(layer[ys, xs, :3])
     breaks = (ys[1:] != ys[:-1]) | (xs[1:] != xs[:-1] + 1) | (packed[1:] != packed[:-1])
     starts = np.concatenate([[0], np.nonzero(breaks)[0] + 1])
     ends = np.concatenate([starts[1:] - 1, [len(xs) - 1]])
     out: list[Hint] = []
     for s0, s1 in zip(starts.tolist(), ends.tolist()):
-        v = int(packed[s0])
-        colour = ((v >> 16) & 255, (v >> 8) & 255, v & 255)
+        r, g, b = (int(c) for c in unpack_rgb(packed[s0]))
+        colour = (r, g, b)
         y, x0, x1 = float(ys[s0]), float(xs[s0]), float(xs[s1])
         out.append(Point(x0, y, colour, 0.5) if s0 == s1 else Stroke(((x0, y), (x1, y)), colour, 1.0))
     return out

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..color import ciede2000, rgb_to_lab
+from ..color import ciede2000, pack_rgb, rgb_to_lab, unpack_rgb
 from ..errors import IrodoriError
 from ..hints import Hints
 
@@ -45,26 +45,14 @@ INK_PAPER = 0.5
 # every colour conversion and CIEDE2000 below runs once per distinct value, then is looked up.
 
 
-def _pack(rgb: np.ndarray) -> np.ndarray:
-    """``(..., 3) uint8`` -> ``(...) int64`` ``r << 16 | g << 8 | b``."""
-    a = np.asarray(rgb, np.int64)
-    return (a[..., 0] << 16) | (a[..., 1] << 8) | a[..., 2]
-
-
-def _unpack(v: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`_pack`: ``(N,) int64`` -> ``(N, 3) uint8``."""
-    v = np.asarray(v, np.int64)
-    return np.stack([(v >> 16) & 255, (v >> 8) & 255, v & 255], axis=-1).astype(np.uint8)
-
-
 def lab_of(rgb: np.ndarray) -> np.ndarray:
     """:func:`irodori.color.rgb_to_lab` of ``(..., 3) uint8``, converting each distinct colour once.
 
     Returns ``(..., 3) float32`` Lab, the same values as ``rgb_to_lab``.
     """
     rgb = np.asarray(rgb)
-    uniq, inv = np.unique(_pack(rgb.reshape(-1, 3)), return_inverse=True)
-    return rgb_to_lab(_unpack(uniq))[inv.ravel()].reshape(rgb.shape)
+    uniq, inv = np.unique(pack_rgb(rgb.reshape(-1, 3)), return_inverse=True)
+    return rgb_to_lab(unpack_rgb(uniq))[inv.ravel()].reshape(rgb.shape)
 
 
 def _check_rgb(image: np.ndarray, what: str) -> np.ndarray:
@@ -130,8 +118,8 @@ def _ssim_box(a: np.ndarray, b: np.ndarray, win: int = 7) -> float:
 def delta_e_map(output: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """Per-pixel CIEDE2000 between two ``(H, W, 3) uint8`` images; ``(H, W) float32`` >= 0."""
     a, b = _check_pair(output, truth)
-    pairs, inv = np.unique((_pack(a) << 24) | _pack(b), return_inverse=True)
-    de = ciede2000(rgb_to_lab(_unpack(pairs >> 24)), rgb_to_lab(_unpack(pairs & 0xFFFFFF)))
+    pairs, inv = np.unique((pack_rgb(a) << 24) | pack_rgb(b), return_inverse=True)
+    de = ciede2000(rgb_to_lab(unpack_rgb(pairs >> 24)), rgb_to_lab(unpack_rgb(pairs & 0xFFFFFF)))
     return de[inv.ravel()].reshape(a.shape[:2])
 
 
@@ -186,7 +174,7 @@ def _region_colours(image: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray,
     sel = regions >= 0
     n = int(regions.max()) + 1 if sel.any() else 0
     rid = regions[sel].astype(np.int64)
-    uniq, counts = np.unique((rid << 24) | _pack(image[sel]), return_counts=True)
+    uniq, counts = np.unique((rid << 24) | pack_rgb(image[sel]), return_counts=True)
     return uniq >> 24, uniq & 0xFFFFFF, counts.astype(np.int64), n
 
 
@@ -223,7 +211,7 @@ def dominant_colors(image: np.ndarray, regions: np.ndarray) -> np.ndarray:
     u_rid, colour, count, n = _region_colours(image, regions)
     if n == 0:
         return np.zeros((0, 3), np.float32)
-    return _dominant(u_rid, colour, count, rgb_to_lab(_unpack(colour)), n)
+    return _dominant(u_rid, colour, count, rgb_to_lab(unpack_rgb(colour)), n)
 
 
 def off_dominant_share(image: np.ndarray, regions: np.ndarray, threshold: float) -> np.ndarray:
@@ -236,7 +224,7 @@ def off_dominant_share(image: np.ndarray, regions: np.ndarray, threshold: float)
     u_rid, colour, count, n = _region_colours(image, regions)
     if n == 0:
         return np.zeros(0)
-    lab = rgb_to_lab(_unpack(colour))
+    lab = rgb_to_lab(unpack_rgb(colour))
     dom = _dominant(u_rid, colour, count, lab, n)
     de = ciede2000(lab, dom[u_rid])
     far = np.bincount(u_rid, weights=np.where(de > threshold, count, 0).astype(np.float64), minlength=n)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import KMeans
 
-from ..color import rgb_to_lab
+from ..color import pack_rgb, rgb_to_lab, unpack_rgb
 from ..errors import IrodoriError
 
 PAPER = 0.3  # ink below this is paper whose colour we trust
@@ -85,13 +85,12 @@ def quantize(colors: np.ndarray, ink: np.ndarray, max_colors: int = 16, min_shar
     centres = centres[used]
     clean = ink[paper] < CLEAN
     reps = np.zeros((len(used), 3), np.uint8)
-    packed = (pix[:, 0].astype(np.int64) << 16) | (pix[:, 1].astype(np.int64) << 8) | pix[:, 2]
+    packed = pack_rgb(pix)
     for c in range(len(used)):
         sel = cls == c
         pick = sel & clean if (sel & clean).any() else sel
         values, n = np.unique(packed[pick], return_counts=True)
-        v = int(values[n.argmax()])
-        reps[c] = ((v >> 16) & 255, (v >> 8) & 255, v & 255)
+        reps[c] = unpack_rgb(values[n.argmax()])
     classes = np.full(ink.shape, -1, np.int32)
     classes[paper] = cls
     return Palette(colors=reps, lab=centres), classes

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..api import colorize
+from ..color import pack_rgb, unpack_rgb
 from ..errors import IrodoriError
 from ..hints import Hints
 from ..io import load_lineart
@@ -200,13 +201,12 @@ def encode_regions(regions: np.ndarray) -> np.ndarray:
     v = regions.astype(np.int64) + 1
     if v.size and (v.min() < 0 or v.max() >= 1 << 24):
         raise IrodoriError("region ids must lie in [-1, 2**24 - 2] to encode as RGB")
-    return np.stack([(v >> 16) & 255, (v >> 8) & 255, v & 255], axis=-1).astype(np.uint8)
+    return unpack_rgb(v)
 
 
 def decode_regions(rgb: np.ndarray) -> np.ndarray:
     """Inverse of :func:`encode_regions`: ``(H, W, 3) uint8`` -> ``(H, W) int32`` ids (-1 = none)."""
-    v = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
-    return v - 1
+    return (pack_rgb(rgb) - 1).astype(np.int32)
 
 
 def fast_png(array: np.ndarray) -> bytes:
