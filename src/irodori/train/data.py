@@ -24,9 +24,10 @@ from ..methods._neural_io import hint_map
 def open_split(roots: Sequence[str | os.PathLike[str]], split: str, size: int) -> Dataset:
     """The ``split`` of every dataset folder in ``roots`` as one torch Dataset of pairs at ``size``.
 
-    Uses the data package's ``PairDataset`` (``augment=False``: this module
-    does its own seeded augmentation). Raises IrodoriError when a folder is
-    not a dataset or the split is empty.
+    Uses the data package's ``PairDataset`` (``augment=False``,
+    ``hint_mode=None``: this module does its own seeded augmentation and
+    dots). Raises IrodoriError when a folder is not a dataset or the split is
+    empty.
     """
     for root in roots:
         if not os.path.isfile(os.path.join(root, "manifest.csv")):
@@ -36,7 +37,7 @@ def open_split(roots: Sequence[str | os.PathLike[str]], split: str, size: int) -
 
     parts = []
     for root in roots:
-        ds = PairDataset(root, split=split, size=size, augment=False, seed=0)
+        ds = PairDataset(root, split=split, size=size, augment=False, hint_mode=None, seed=0)
         if len(ds):
             parts.append(ds)
     if not parts:
