@@ -13,7 +13,8 @@ from .api import colorize, list_methods
 from .errors import IrodoriError
 from .hints import Hints, Point, Stroke
 from .io import load_lineart, read_rgb
-from .methods import Reference, Result
+from .methods import Result
+from .reference_image import Reference
 
 __version__ = "0.1.0"
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..compose import composite, lines_layer
 from ..hints import Hints
+from ..reference_image import Reference
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,6 @@ class Capabilities:
     uses_hints: bool = True
     needs_reference: bool = False
     flats: bool = False
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A coloured page of the same character: ``colors (H, W, 3) uint8`` and ``ink (H, W) float32``."""
-
-    colors: np.ndarray
-    ink: np.ndarray
 
 
 @dataclass

@@ -33,11 +33,12 @@ import numpy as np
 from ..edge_aware import spread_from_points
 from ..errors import IrodoriError
 from ..hints import Hints
+from ..neural_model import DEFAULT_MODEL
+from ..neural_model import model_path as _core_model_path
+from ..neural_model import working_shape
 from . import register
 from ._neural_io import hint_map
 from .base import Capabilities, Reference, Result, make_result
-
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.onnx"
 
 _sessions: dict[tuple[str, float, int], Any] = {}
 _lock = threading.Lock()
@@ -48,14 +49,8 @@ _REMEMBER_PIXELS = 4_000_000  # larger pages are not kept (12 bytes a pixel)
 
 
 def model_path(model: str) -> Path:
-    """The ONNX file an option value names ('' = the shipped default); IrodoriError if missing."""
-    path = Path(model) if model else DEFAULT_MODEL
-    if not path.is_file():
-        if not model:
-            raise IrodoriError(f"the default neural model is missing ({path}); "
-                               "train it with 'make train-default' or pass --option model=PATH")
-        raise IrodoriError(f"neural model not found: {path}")
-    return path
+    """The ONNX file an option value names ('' = :data:`DEFAULT_MODEL`); IrodoriError if missing."""
+    return _core_model_path(model, DEFAULT_MODEL)
 
 
 def session(model: str = "", threads: int = 0) -> Any:
@@ -89,14 +84,6 @@ def model_work_size(sess: Any) -> int:
     """The working size a model asks for (its training picture size), else :data:`DEFAULT_WORK_SIZE`."""
     meta = sess.get_modelmeta().custom_metadata_map
     return int(meta.get("irodori.work_size", DEFAULT_WORK_SIZE))
-
-
-def working_shape(shape: tuple[int, int], work_size: int, stride: int) -> tuple[int, int]:
-    """Working ``(h, w)``: scaled so the long side is at most ``work_size``, rounded to ``stride``."""
-    h, w = shape
-    scale = min(1.0, work_size / max(h, w))
-    return (max(stride, int(round(h * scale / stride)) * stride),
-            max(stride, int(round(w * scale / stride)) * stride))
 
 
 def fill_under_lines(rgb: np.ndarray, ink: np.ndarray, sigma: float = 2.0) -> np.ndarray:

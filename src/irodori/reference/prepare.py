@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import IrodoriError
-from ..methods.base import Reference
+from ..reference_image import Reference
 from .features import INK_LINE
 
 
@@ -20,7 +20,7 @@ def check_reference(reference: Any) -> tuple[np.ndarray, np.ndarray]:
     with no lines (for instance when extraction found none).
     """
     if not isinstance(reference, Reference):
-        raise IrodoriError(f"reference must be irodori.methods.Reference, got {type(reference).__name__}")
+        raise IrodoriError(f"reference must be irodori.Reference, got {type(reference).__name__}")
     colors = np.asarray(reference.colors)
     if colors.ndim != 3 or colors.shape[2] != 3 or colors.dtype != np.uint8:
         raise IrodoriError(f"reference colours must be an (H, W, 3) uint8 array, got {colors.shape} {colors.dtype}")

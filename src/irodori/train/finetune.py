@@ -44,7 +44,7 @@ from ..errors import IrodoriError
 from ..hints import simulate_hints
 from ..io import check_output, load_lineart, read_rgb, write_bytes_atomic
 from ..methods._neural_io import hint_map
-from ..methods.neural import model_path, working_shape
+from ..neural_model import model_path, working_shape
 from ..nets import Generator, GeneratorConfig
 from .data import n_hints
 from .export import onnx_bytes
