@@ -13,8 +13,8 @@ from psd_tools import PSDImage
 from psd_tools.constants import BlendMode
 
 from irodori import Hints, IrodoriError, Point, Stroke
-from irodori.layers import encode_ora, encode_psd, flatten, result_layers, write_layers
-from irodori.methods import make_result
+from irodori.layers import Layer, encode_ora, encode_psd, flatten, result_layers, write_layers
+from irodori.methods import make_result, with_layers
 
 H, W = 36, 52
 
@@ -141,4 +141,62 @@ def test_write_layers_bad_suffix_and_bad_layers(tmp_path, result):
     with pytest.raises(IrodoriError, match="must be"):
         encode_ora([bad[0], type(bad[0])("x", np.zeros((2, 2, 4), np.uint8))])
     with pytest.raises(IrodoriError, match="blend mode"):
-        encode_psd([type(bad[0])("x", bad[0].rgba, blend="screen")])
+        encode_psd([type(bad[0])("x", bad[0].rgba, blend="overlay")])
+
+
+@pytest.fixture
+def shaded(result):
+    """The result with a shadow (multiply), a highlight (screen) and coloured lines."""
+    shadow = np.zeros((H, W, 4), np.uint8)
+    shadow[:, :10] = (120, 110, 200, 160)
+    highlight = np.zeros((H, W, 4), np.uint8)
+    highlight[:5, 30:] = (255, 255, 255, 90)
+    lines = np.zeros((H, W, 4), np.uint8)
+    lines[..., :3] = (90, 20, 10)
+    lines[..., 3] = result.lines
+    return with_layers(result, [Layer("shadow", shadow, "multiply"), Layer("highlight", highlight, "screen"),
+                                Layer("lines", lines, "multiply")])
+
+
+def test_extra_layers_sit_between_flats_and_lines_and_flatten_to_the_image(result, shaded, hints):
+    stack = result_layers(shaded, hints)
+    assert [layer.name for layer in stack] == ["paper", "flats", "shadow", "highlight", "lines", "hints"]
+    assert [layer.blend for layer in stack] == ["normal", "normal", "multiply", "screen", "multiply", "normal"]
+    assert np.abs(flatten(stack).astype(int) - shaded.image).max() <= 1
+    assert shaded.image.dtype == np.uint8 and shaded.image.shape == (H, W, 3)
+    # multiply darkens, screen lightens, only where the layers have alpha
+    base, img = result.image.astype(int), shaded.image.astype(int)
+    assert (img[12:, :10] < base[12:, :10]).all(axis=-1).mean() > 0.9
+    assert (img[:5, 30:] >= base[:5, 30:]).all()
+    np.testing.assert_array_equal(img[12:24, 12:19], base[12:24, 12:19])  # no layer there
+    # the original result is untouched; adding a layer of the same name replaces it in place
+    assert result.layers == [] and shaded.layers[0].name == "shadow"
+    again = with_layers(shaded, [Layer("shadow", np.zeros((H, W, 4), np.uint8), "multiply")])
+    assert [layer.name for layer in again.layers] == ["shadow", "highlight", "lines"]
+    with pytest.raises(IrodoriError, match="must be"):
+        with_layers(result, [Layer("x", np.zeros((3, 3, 4), np.uint8))])
+
+
+def test_flatten_blend_modes_on_known_values():
+    def one(rgba, blend):
+        return Layer("x", np.array([[rgba]], np.uint8), blend)
+    base = one((200, 100, 50, 255), "normal")
+    assert flatten([base, one((128, 128, 128, 255), "multiply")])[0, 0].tolist() == [100, 50, 25]
+    assert flatten([base, one((128, 128, 128, 255), "screen")])[0, 0].tolist() == [228, 178, 153]
+    assert flatten([base, one((0, 0, 0, 0), "screen")])[0, 0].tolist() == [200, 100, 50]
+
+
+def test_shading_layers_in_openraster_and_psd(shaded, hints):
+    z = zipfile.ZipFile(io.BytesIO(encode_ora(result_layers(shaded, hints))))
+    layers = ET.fromstring(z.read("stack.xml")).find("stack").findall("layer")
+    assert [(layer.get("name"), layer.get("composite-op")) for layer in layers] == [
+        ("hints", "svg:src-over"), ("lines", "svg:multiply"), ("highlight", "svg:screen"),
+        ("shadow", "svg:multiply"), ("flats", "svg:src-over"), ("paper", "svg:src-over")]
+    merged = _png(z.read("mergedimage.png"))[..., :3].astype(int)
+    assert np.abs(merged - shaded.image).max() <= 1
+    psd = PSDImage.open(io.BytesIO(encode_psd(result_layers(shaded, hints))))
+    assert [(layer.name, layer.blend_mode) for layer in psd] == [
+        ("paper", BlendMode.NORMAL), ("flats", BlendMode.NORMAL), ("shadow", BlendMode.MULTIPLY),
+        ("highlight", BlendMode.SCREEN), ("lines", BlendMode.MULTIPLY), ("hints", BlendMode.NORMAL)]
+    assert np.abs(np.asarray(psd.topil())[..., :3].astype(int) - shaded.image).max() <= 1
+    assert np.abs(np.asarray(psd.composite())[..., :3].astype(int) - shaded.image).max() <= 2

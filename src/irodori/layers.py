@@ -1,15 +1,20 @@
 """Layered export: a Result as OpenRaster (``.ora``) or Photoshop (``.psd``) layers.
 
 The stack, bottom to top, is what a colourist works with in Krita, GIMP,
-Clip Studio or Photoshop:
+Clip Studio or Photoshop. It is whatever layers the result has
+(:func:`irodori.methods.picture_layers`), so no format needs special cases:
 
 ``paper``
     opaque white.
 ``flats``
     the method's flat colours, RGBA (alpha 0 where a region was left unfilled).
+the result's extra layers, in order (:attr:`Result.layers`)
+    e.g. ``shadow`` (*multiply*) and ``highlight`` (*screen*) from
+    :func:`irodori.shade`, or a ``tone`` layer.
 ``lines``
     the untouched line art as **black with the ink as alpha**, blend mode
-    *multiply*. Black-with-alpha gives the same picture in *normal* mode
+    *multiply* (or the result's own ``lines`` layer: coloured lines).
+    Black-with-alpha gives the same picture in *normal* mode
     (``paper * (1 - ink)`` either way), so the file still looks right in a
     program that ignores blend modes, and an artist can recolour the lines by
     locking alpha and painting.
@@ -24,33 +29,25 @@ from __future__ import annotations
 import io as _stdio
 import os
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
 from PIL import Image
 
+from .compose import BLEND_MODES, Layer, flatten
 from .errors import IrodoriError
 from .hints import Hints
 from .io import write_bytes_atomic
-from .methods.base import Result
+from .methods.base import Result, picture_layers
 
 #: Suffixes :func:`write_layers` can write.
 LAYER_SUFFIXES = (".ora", ".psd")
-BLEND_MODES = ("normal", "multiply")
 THUMBNAIL_MAX = 256
+_ORA_OPS = {"normal": "svg:src-over", "multiply": "svg:multiply", "screen": "svg:screen"}
 
-
-@dataclass(frozen=True)
-class Layer:
-    """One raster layer: ``rgba (H, W, 4) uint8``, a blend mode, visibility and opacity in [0, 1]."""
-
-    name: str
-    rgba: np.ndarray
-    blend: str = "normal"
-    visible: bool = True
-    opacity: float = 1.0
+__all__ = ["BLEND_MODES", "LAYER_SUFFIXES", "Layer", "encode_ora", "encode_psd", "flatten",
+           "result_layers", "write_layers"]
 
 
 def result_layers(result: Result, hints: Hints | None = None) -> list[Layer]:
@@ -58,7 +55,8 @@ def result_layers(result: Result, hints: Hints | None = None) -> list[Layer]:
 
     Parameters
     ----------
-    result : Result with ``flats (H, W, 4) uint8`` and ``lines (H, W) uint8``.
+    result : Result with ``flats (H, W, 4) uint8``, ``lines (H, W) uint8``
+        and any extra ``layers``.
     hints : Hints or None; drawn as a hidden top layer when non-empty.
 
     Returns
@@ -69,36 +67,10 @@ def result_layers(result: Result, hints: Hints | None = None) -> list[Layer]:
     if result.flats.shape != (h, w, 4):
         raise IrodoriError(f"flats must be (H, W, 4) RGBA of the lines' size {h}x{w}, "
                            f"got {result.flats.shape}")
-    paper = np.full((h, w, 4), 255, np.uint8)
-    lines = np.zeros((h, w, 4), np.uint8)
-    lines[..., 3] = result.lines
-    stack = [Layer("paper", paper), Layer("flats", np.ascontiguousarray(result.flats, np.uint8)),
-             Layer("lines", lines, blend="multiply")]
+    stack = picture_layers(result)
     if hints:
         stack.append(Layer("hints", hints.to_rgba((h, w)), visible=False))
     return stack
-
-
-def flatten(layers: list[Layer]) -> np.ndarray:
-    """Compose visible layers bottom to top over white; returns ``(H, W, 3) uint8``.
-
-    Normal: ``out = src * a + out * (1 - a)``; multiply:
-    ``out = out * src * a + out * (1 - a)`` (channels in [0, 1], ``a`` the
-    layer alpha times its opacity), as the OpenRaster and PSD specs define them.
-    """
-    if not layers:
-        raise IrodoriError("no layers to flatten")
-    h, w = layers[0].rgba.shape[:2]
-    out = np.ones((h, w, 3), np.float32)
-    for layer in layers:
-        if not layer.visible:
-            continue
-        src = layer.rgba[..., :3].astype(np.float32) / 255.0
-        a = layer.rgba[..., 3:4].astype(np.float32) / 255.0 * layer.opacity
-        if layer.blend == "multiply":
-            src = out * src
-        out = src * a + out * (1.0 - a)
-    return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
 
 
 def _check(layers: list[Layer]) -> tuple[int, int]:
@@ -124,8 +96,8 @@ def encode_ora(layers: list[Layer]) -> bytes:
     """An OpenRaster file (bytes) of ``layers``, given bottom to top.
 
     Follows the OpenRaster 0.0.5 layout: ``mimetype`` first and stored
-    uncompressed, ``stack.xml`` (top layer first, ``svg:multiply`` for
-    multiply), ``data/<n>.png`` per layer, ``mergedimage.png`` (visible
+    uncompressed, ``stack.xml`` (top layer first, ``svg:multiply`` / ``svg:screen``
+    for those modes), ``data/<n>.png`` per layer, ``mergedimage.png`` (visible
     layers flattened) and ``Thumbnails/thumbnail.png`` (at most 256 px).
     """
     h, w = _check(layers)
@@ -140,7 +112,7 @@ def encode_ora(layers: list[Layer]) -> bytes:
            f'<image version="0.0.5" w="{w}" h="{h}" xres="72" yres="72">',
            "<stack>"]
     for layer, src in entries:
-        op = "svg:multiply" if layer.blend == "multiply" else "svg:src-over"
+        op = _ORA_OPS[layer.blend]
         vis = "visible" if layer.visible else "hidden"
         xml.append(f"<layer name={quoteattr(layer.name)} src={quoteattr(src)} x=\"0\" y=\"0\" "
                    f"opacity=\"{layer.opacity:.3f}\" visibility=\"{vis}\" composite-op=\"{op}\"/>")
@@ -167,8 +139,8 @@ def encode_psd(layers: list[Layer]) -> bytes:
     """A Photoshop file (bytes) of ``layers``, given bottom to top.
 
     An 8-bit RGBA document (alpha as each layer's transparency channel,
-    not a mask) written with psd-tools; multiply layers get Photoshop's
-    multiply blend mode, hidden layers are saved hidden, and the embedded
+    not a mask) written with psd-tools; multiply and screen layers get
+    Photoshop's blend modes of the same name, hidden layers are saved hidden, and the embedded
     composite is the flattened visible stack.
     """
     from psd_tools import PSDImage
@@ -177,7 +149,8 @@ def encode_psd(layers: list[Layer]) -> bytes:
     h, w = _check(layers)
     psd = PSDImage.new("RGBA", (w, h), color=(255, 255, 255, 255))
     for layer in layers:
-        mode = BlendMode.MULTIPLY if layer.blend == "multiply" else BlendMode.NORMAL
+        mode = {"normal": BlendMode.NORMAL, "multiply": BlendMode.MULTIPLY,
+                "screen": BlendMode.SCREEN}[layer.blend]
         px = psd.create_pixel_layer(Image.fromarray(np.ascontiguousarray(layer.rgba), "RGBA"),
                                     name=layer.name, opacity=int(round(layer.opacity * 255)),
                                     blend_mode=mode)

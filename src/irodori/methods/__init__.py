@@ -14,9 +14,10 @@ import pkgutil
 from typing import Any, Callable, TypeVar
 
 from ..errors import IrodoriError
-from .base import Capabilities, Colorizer, Reference, Result, make_result, option_specs
+from .base import (Capabilities, Colorizer, Reference, Result, make_result, option_specs, picture_layers,
+                   with_layers)
 
-__all__ = ["Capabilities", "Colorizer", "Reference", "Result", "make_result", "register",
+__all__ = ["Capabilities", "Colorizer", "Reference", "Result", "make_result", "picture_layers", "with_layers", "register",
            "get_method", "method_names", "describe_methods", "build_options"]
 
 _REGISTRY: dict[str, type] = {}

@@ -15,7 +15,8 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from ..compose import composite, lines_layer
+from ..compose import Layer, composite, flatten, lines_layer
+from ..errors import IrodoriError
 from ..hints import Hints
 from ..reference_image import Reference
 
@@ -44,7 +45,12 @@ class Result:
     left unfilled. ``lines (H, W) uint8``: the line layer as alpha (255 =
     ink). ``regions (H, W) int32`` or None: the region each pixel belongs to.
     ``meta``: method, options, timings (seconds) and anything else worth
-    reporting.
+    reporting. ``layers``: extra named :class:`~irodori.compose.Layer` s
+    over the flats, bottom to top (e.g. ``shadow`` multiply, ``highlight``
+    screen, ``tone``); the line layer always stays on top of them, and a
+    layer named ``lines`` (coloured lines) takes the place of the black one.
+    ``image`` is always the flattening of :func:`picture_layers`; use
+    :func:`with_layers` to add layers so it stays so.
     """
 
     image: np.ndarray
@@ -52,6 +58,7 @@ class Result:
     lines: np.ndarray
     regions: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    layers: list[Layer] = field(default_factory=list)
 
 
 def make_result(flats: np.ndarray, ink: np.ndarray, regions: np.ndarray | None = None,
@@ -59,6 +66,47 @@ def make_result(flats: np.ndarray, ink: np.ndarray, regions: np.ndarray | None =
     """Assemble a Result from ``flats (H, W, 4) uint8`` RGBA and ``ink (H, W) float32``."""
     return Result(image=composite(flats, ink), flats=flats, lines=lines_layer(ink),
                   regions=regions, meta=dict(meta))
+
+
+def picture_layers(result: Result) -> list[Layer]:
+    """The visible picture of a Result as layers, bottom to top, each ``(H, W, 4) uint8``.
+
+    ``paper`` (opaque white), ``flats``, then ``result.layers`` in order,
+    then the line layer: the result's own layer named ``lines`` if it has
+    one, else black with the ink as alpha in *multiply* mode (black-with-alpha
+    looks the same in *normal* mode, so programs that ignore blend modes
+    still show it right).
+    """
+    h, w = result.lines.shape
+    paper = np.full((h, w, 4), 255, np.uint8)
+    extra = [layer for layer in result.layers if layer.name != "lines"]
+    own = [layer for layer in result.layers if layer.name == "lines"]
+    if own:
+        lines = own[-1]
+    else:
+        rgba = np.zeros((h, w, 4), np.uint8)
+        rgba[..., 3] = result.lines
+        lines = Layer("lines", rgba, blend="multiply")
+    return [Layer("paper", paper), Layer("flats", np.ascontiguousarray(result.flats, np.uint8)),
+            *extra, lines]
+
+
+def with_layers(result: Result, layers: list[Layer]) -> Result:
+    """A copy of ``result`` with ``layers`` added on top of its extra layers and ``image`` recomposed.
+
+    A layer whose name is already there replaces the old one in its place.
+    Each layer must be ``(H, W, 4) uint8`` of the result's size.
+    """
+    h, w = result.lines.shape
+    for layer in layers:
+        if layer.rgba.shape != (h, w, 4) or layer.rgba.dtype != np.uint8:
+            raise IrodoriError(f"layer {layer.name!r} must be ({h}, {w}, 4) uint8, "
+                               f"got {layer.rgba.shape} {layer.rgba.dtype}")
+    new = {layer.name: layer for layer in layers}
+    merged = [new.pop(layer.name, layer) for layer in result.layers] + list(new.values())
+    out = dataclasses.replace(result, layers=merged, meta=dict(result.meta))
+    out.image = flatten(picture_layers(out))
+    return out
 
 
 class Colorizer(Protocol):

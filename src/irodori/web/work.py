@@ -14,7 +14,9 @@ outside the image, a missing reference) -> 422.
 JSON replies (``format=json``) hold ``image`` (RGB) and ``flats`` (RGBA) as
 base64 PNGs and, where the method knows them, ``regions`` as a base64 RGB
 PNG id map: ``id = r * 65536 + g * 256 + b - 1`` (so black, ``-1``, means
-"no region").
+"no region"), and ``layers``: the result's extra named layers, bottom to top
+(shading, tones, coloured lines), each ``{name, blend, visible, opacity,
+rgba}`` with ``rgba`` a base64 RGBA PNG (empty list when there are none).
 """
 
 from __future__ import annotations
@@ -193,6 +195,8 @@ def result_json(result: Result, regions: bool = True) -> dict[str, Any]:
     }
     if regions and result.regions is not None:
         out["regions"] = _b64png(encode_regions(result.regions))
+    out["layers"] = [{"name": layer.name, "blend": layer.blend, "visible": layer.visible,
+                      "opacity": layer.opacity, "rgba": _b64png(layer.rgba)} for layer in result.layers]
     return out
 
 
