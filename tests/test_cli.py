@@ -317,3 +317,20 @@ def test_real_process_prints_no_traceback(tmp_path):
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: ")
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "o.png").exists()
+
+
+def test_command_modules_are_added_in_one_place_and_never_import_the_cli():
+    """Each command module builds its own Typer app; only cli.py knows them all (imports run one way)."""
+    import ast
+
+    from irodori import cli
+
+    for module in cli.COMMAND_MODULES:
+        tree = ast.parse(Path(module.__file__).read_text())
+        imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not any(m == "cli" or m.endswith(".cli") for m in imported), module.__name__
+    names = [c.name for m in cli.COMMAND_MODULES for c in m.app.registered_commands]
+    groups = [g.name for m in cli.COMMAND_MODULES for g in m.app.registered_groups]
+    assert names == ["methods", "colorize", "lines", "eval", "train", "export", "batch", "serve", "finetune"]
+    assert groups == ["data"]
+    assert main(["data", "--help"]) == 0

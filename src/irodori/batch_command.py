@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli import app
+app = typer.Typer()
 
 
 @app.command("batch")

@@ -7,8 +7,7 @@ from typing import Optional
 
 import typer
 
-from ..cli import app
-
+app = typer.Typer()  # irodori lines, and the data group below
 data_app = typer.Typer(name="data", help="Build and inspect training/evaluation datasets.",
                        no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 

@@ -8,8 +8,9 @@ from typing import List, Optional
 
 import typer
 
-from ..cli import app
 from .harness import DEFAULT_HINTS
+
+app = typer.Typer()
 
 
 @app.command("eval")

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ..cli import app
+app = typer.Typer()
 
 
 @app.command("finetune")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from ..cli import app
 from ..errors import IrodoriError
+
+app = typer.Typer()
 
 
 @app.command("serve")

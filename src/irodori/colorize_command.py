@@ -1,0 +1,58 @@
+"""``irodori methods`` and ``irodori colorize``: thin adapters over :mod:`irodori.pipeline`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .errors import IrodoriError
+
+app = typer.Typer()
+
+
+@app.command("methods")
+def methods_cmd() -> None:
+    """List the colourization methods, what they need and their options."""
+    from .api import list_methods
+
+    for m in list_methods():
+        caps = m["capabilities"]
+        needs = [k for k in ("needs_hints", "needs_reference") if caps[k]]
+        typer.echo(f"{m['name']:<14} {m['description']}")
+        if needs:
+            typer.echo(f"{'':<14} needs: {', '.join(n.removeprefix('needs_') for n in needs)}")
+        for o in m["options"]:
+            typer.echo(f"{'':<14} --option {o['name']}={o['default']!r}  {o['help']}")
+
+
+@app.command("colorize")
+def colorize_cmd(
+    lineart: Path = typer.Argument(..., help="Line art: PNG/JPEG/WebP/TIFF/BMP, dark lines on light paper."),
+    out: Path = typer.Option(..., "-o", "--out", help="Coloured picture to write (.png, .jpg, .webp, .tif, .bmp)."),
+    hints: Optional[Path] = typer.Option(None, "--hints", help="Hints: a .json file or a PNG hint layer."),
+    method: str = typer.Option("fill", "--method", "-m", help="Method name (see `irodori methods`)."),
+    option: list[str] = typer.Option([], "--option", metavar="KEY=VALUE", help="Method option KEY=VALUE (repeatable)."),
+    flats: Optional[Path] = typer.Option(None, "--flats", help="Also write the flats (RGBA .png)."),
+    layers: list[Path] = typer.Option([], "--layers", metavar="FILE", help="Also write layers: .ora or .psd (repeatable)."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="Coloured reference of the same character."),
+    reference_lines: Optional[Path] = typer.Option(None, "--reference-lines", help="The reference's line art."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files."),
+    max_pixels: int = typer.Option(64_000_000, "--max-pixels", help="Refuse images with more pixels than this."),
+) -> None:
+    """Colour a line drawing from hints (or a reference) and write the picture, flats and layers."""
+    from .pipeline import Outputs, check_method, colorize_file, load_reference, parse_option
+
+    if max_pixels < 1:
+        raise IrodoriError(f"--max-pixels must be >= 1, got {max_pixels}")
+    if reference_lines is not None and reference is None:
+        raise IrodoriError("--reference-lines needs --reference")
+    options = dict(parse_option(o) for o in option)
+    outputs = Outputs(out, flats, tuple(layers), overwrite)
+    outputs.check()
+    check_method(method, options)
+    ref = load_reference(reference, reference_lines, max_pixels) if reference is not None else None
+    _, written = colorize_file(lineart, outputs, hints, method, options, ref, max_pixels)
+    for p in written:
+        typer.echo(str(p))
