@@ -9,6 +9,7 @@ resume cannot mix two different builds in one folder.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -30,6 +31,7 @@ from .manifest import DEFAULT_FRACTIONS, MANIFEST, Row, manifest_text, pair_sha2
 from .sources import Item, SkipItem, Source
 
 BUILD_INFO = "build.json"
+CLEAN_DIR = "clean"  # with --rough: the clean line art of each sketch in line/
 MIN_SIZE, MAX_SIZE = 32, 4096
 
 
@@ -81,11 +83,13 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def _prepare_out(out: Path, info: dict[str, Any]) -> None:
-    """Create ``out`` (and line/, color/), check it is writable and holds no other build."""
+    """Create ``out`` (and line/, color/, clean/ for rough builds), check it is writable and holds no other build."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         (out / "line").mkdir(exist_ok=True)
         (out / "color").mkdir(exist_ok=True)
+        if info.get("rough"):
+            (out / CLEAN_DIR).mkdir(exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".probe.", dir=out)
         os.close(fd)
         os.unlink(probe)
@@ -120,9 +124,14 @@ def _init_worker(source: Source) -> None:
     cv2.setNumThreads(1)
 
 
-def _make_item(job: tuple[Item, int, str]) -> tuple[str, Any]:
+def rough_seed(item_id: str) -> int:
+    """The seed of an item's rough sketch: a hash of its id, so a rebuild draws the same sketch."""
+    return int.from_bytes(hashlib.sha256(item_id.encode("utf-8")).digest()[:8], "little")
+
+
+def _make_item(job: tuple[Item, int, str, float]) -> tuple[str, Any]:
     """Render, encode and write one item; returns ``("ok", (sha, w, h))`` or ``("skip", (reason, warn))``."""
-    item, size, out = job
+    item, size, out, rough = job
     assert _SOURCE is not None
     try:
         line, color = _SOURCE.render(item, size)
@@ -130,8 +139,16 @@ def _make_item(job: tuple[Item, int, str]) -> tuple[str, Any]:
         return "skip", (e.reason, e.warn)
     except IrodoriError as e:
         return "skip", (str(e), True)
-    line_png, color_png = encode_png(line), encode_png(color)
     root = Path(out)
+    if rough > 0:
+        # the clean line art stays beside the sketch: the ground truth of a clean-up
+        from .rough import roughen
+
+        write_atomic(root / CLEAN_DIR / f"{item.id}.png", encode_png(line))
+        ink = roughen(1.0 - line.astype(np.float32) / 255.0, seed=rough_seed(item.id), strength=rough,
+                      color=color)
+        line = np.rint((1.0 - ink) * 255.0).astype(np.uint8)
+    line_png, color_png = encode_png(line), encode_png(color)
     write_atomic(root / "color" / f"{item.id}.png", color_png)
     write_atomic(root / "line" / f"{item.id}.png", line_png)
     return "ok", (pair_sha256(line_png, color_png), int(line.shape[1]), int(line.shape[0]))
@@ -172,7 +189,7 @@ def run_jobs(fn: Any, jobs: list[Any], workers: int, initargs: tuple[Any, ...], 
 
 def build_dataset(source: Source, out: str | os.PathLike[str], size: int = 256, limit: int | None = None,
                   workers: int = 2, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS,
-                  progress: bool = True) -> BuildReport:
+                  progress: bool = True, rough: float = 0.0) -> BuildReport:
     """Build (or resume) the dataset of ``source`` in ``out``.
 
     Parameters
@@ -183,6 +200,10 @@ def build_dataset(source: Source, out: str | os.PathLike[str], size: int = 256, 
     limit : build only the first ``limit`` items of the source (None = all).
     workers : processes that render in parallel.
     fractions : train/val/test shares of the group-hashed split.
+    rough : 0 = off; else every line art is redrawn as a rough sketch of this
+        strength (0..2, :func:`irodori.data.rough.roughen`, seeded by the item
+        id) while the colours stay the ground truth; the clean line art is
+        kept in ``clean/``.
 
     Returns
     -------
@@ -195,6 +216,8 @@ def build_dataset(source: Source, out: str | os.PathLike[str], size: int = 256, 
         raise IrodoriError(f"--limit must be at least 1, got {limit}")
     if workers < 1:
         raise IrodoriError(f"--workers must be at least 1, got {workers}")
+    if not 0 <= rough <= 2:
+        raise IrodoriError(f"--rough must be in [0, 2], got {rough}")
     split_for_group("probe", fractions)
     out = Path(out)
     items = source.items()
@@ -205,6 +228,8 @@ def build_dataset(source: Source, out: str | os.PathLike[str], size: int = 256, 
     if len({it.id for it in items}) != len(items):
         raise IrodoriError(f"source {source.name} lists duplicate ids")
     info = {"source": source.name, "size": size, "fractions": list(fractions), **source.options()}
+    if rough > 0:
+        info["rough"] = rough
     _prepare_out(out, info)
     # A previous complete build's manifest must not vouch for a folder that is being changed.
     try:
@@ -222,7 +247,7 @@ def build_dataset(source: Source, out: str | os.PathLike[str], size: int = 256, 
         else:
             done[it.id] = found
     report.reused = len(done)
-    jobs = [(it, size, str(out)) for it in todo]
+    jobs = [(it, size, str(out), rough) for it in todo]
     for it, (status, value) in zip(todo, run_jobs(_make_item, jobs, workers, (source,), progress,
                                                   f"{source.name} -> {out.name}")):
         if status == "ok":

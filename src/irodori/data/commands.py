@@ -27,6 +27,10 @@ def build_cmd(
     line_methods: str = typer.Option("xdog,gradient", help="folder: line extractors to mix"),
     thickness: float = typer.Option(0.0, help="folder: max random line thickness change in px (0 = off)"),
     jitter: float = typer.Option(0.0, help="folder: max random line displacement in px (0 = off)"),
+    rough: float = typer.Option(0.0, help="redraw every line art as a rough sketch of this strength "
+                                          "(0 = off, 1 = typical, up to 2): pencil or scanned ink with "
+                                          "double strokes, gaps, hatching, grey paper, JPEG; colours "
+                                          "unchanged, clean line art kept in clean/"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
     """Build a dataset of line-art/colour pairs into OUT (manifest.csv is written last)."""
@@ -45,7 +49,7 @@ def build_cmd(
     elif source == "dicebear":
         kwargs = {"n": n, "style": style, "pairs_per_seed": pairs_per_seed}
     report = build_dataset(make_source(source, **kwargs), out, size=size, limit=limit, workers=workers,
-                           progress=not quiet)
+                           progress=not quiet, rough=rough)
     typer.echo(report.summary())
 
 

@@ -50,7 +50,8 @@ def _pick(n_items: int, n: int) -> list[int]:
 
 
 def contact_sheet(root: str | os.PathLike[str], n: int = 16, split: str | None = None) -> np.ndarray:
-    """A grid of ``n`` pairs of a dataset, each shown as line | colour.
+    """A grid of ``n`` pairs of a dataset, each shown as line | colour
+    (clean line | sketch | colour for a ``--rough`` build).
 
     Pairs are spread evenly over the manifest (sorted by id), so a sheet
     shows the whole dataset's variety. Returns ``(H, W, 3) uint8``.
@@ -59,9 +60,11 @@ def contact_sheet(root: str | os.PathLike[str], n: int = 16, split: str | None =
     rows = [r for r in read_manifest(root) if split is None or r.split == split]
     if not rows:
         raise IrodoriError(f"no pairs in {root}" + (f" with split {split}" if split else ""))
-    cells = [[_tile(read_rgb(root / "line" / f"{rows[i].id}.png")),
-              _tile(read_rgb(root / "color" / f"{rows[i].id}.png"))] for i in _pick(len(rows), n)]
-    return _grid(cells, per_row=4)
+    folders = ["line", "color"]
+    if (root / "clean").is_dir():  # a rough build: clean line art | sketch | colour
+        folders.insert(0, "clean")
+    cells = [[_tile(read_rgb(root / f / f"{rows[i].id}.png")) for f in folders] for i in _pick(len(rows), n)]
+    return _grid(cells, per_row=4 if len(folders) == 2 else 3)
 
 
 def pairs_sheet(root: str | os.PathLike[str], n: int = 16, split: str | None = None) -> np.ndarray:
