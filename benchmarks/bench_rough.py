@@ -5,7 +5,9 @@ ids), the clean line art and the colours are scaled to ``--size`` px (line
 art bicubic, colours nearest), the line art is redrawn as a rough sketch by
 :func:`irodori.data.rough.roughen` (seeded by the id, strength
 ``--strength``), and one dot is put in every ground-truth area
-(``simulate_hints(mode="per-region")`` on the clean pair). ``fill`` colours
+(``simulate_hints(mode="per-region")`` on the clean pair, each moved to the
+nearest spot of its area where the sketch shows paper too: see
+:func:`dots_on_the_sketch`). ``fill`` colours
 the clean drawing and the sketch with the same dots; the score of a picture
 is the share of its clean paper pixels (clean ink < 0.5) whose flat colour
 lies within CIEDE2000 5 of the ground truth (unfilled = white). Printed per
@@ -24,6 +26,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -36,7 +39,7 @@ from irodori.data.build import rough_seed  # noqa: E402
 from irodori.data.rough import roughen  # noqa: E402
 from irodori.eval import data as eval_data  # noqa: E402
 from irodori.eval.metrics import delta_e_map  # noqa: E402
-from irodori.hints import simulate_hints  # noqa: E402
+from irodori.hints import Hints, ground_truth_regions, simulate_hints  # noqa: E402
 from irodori.io import read_rgb  # noqa: E402
 from irodori.methods.fill import fill_flats  # noqa: E402
 
@@ -56,6 +59,31 @@ def load_pair(line_path: Path, color_path: Path, size: int) -> tuple[np.ndarray,
     return 1.0 - line.astype(np.float32) / 255.0, color
 
 
+def dots_on_the_sketch(color: np.ndarray, ink: np.ndarray, rough: np.ndarray, seed: int) -> Hints:
+    """One dot per ground-truth area, where the user sees paper in the sketch when the area has some.
+
+    Dots of ``simulate_hints(mode="per-region")`` on the clean pair; a dot
+    whose 7x7 window holds sketch ink (>= 0.5) moves to the nearest pixel of
+    its area with a clear window in both drawings; an area fully covered by
+    hatching keeps its dot on the hatching (a sloppy dot).
+    """
+    hints = simulate_hints(color, ink, mode="per-region", rng=seed)
+    labels = ground_truth_regions(color, ink)
+    k = np.ones((7, 7), np.uint8)
+    clear = cv2.dilate(np.maximum(ink, rough), k) < 0.5
+    out = []
+    for h in hints:
+        x, y = int(h.x), int(h.y)
+        if not clear[y, x]:
+            cand = clear & (labels == labels[y, x])
+            if cand.any():
+                ys, xs = np.nonzero(cand)
+                j = int(np.argmin((ys - y) ** 2 + (xs - x) ** 2))
+                h = replace(h, x=float(xs[j]), y=float(ys[j]))
+        out.append(h)
+    return Hints(tuple(out))
+
+
 def score(flats: np.ndarray, truth: np.ndarray, paper: np.ndarray) -> float:
     """Share of ``paper`` pixels whose flat colour (unfilled = white) is within CIEDE2000 5 of ``truth``."""
     rgb = flats[..., :3].copy()
@@ -71,7 +99,7 @@ def run_split(root: Path, limit: int, size: int, strength: float, fill_kw: dict)
     for item in data.items:
         ink, color = load_pair(item.line, item.color, size)
         rough = roughen(ink, seed=rough_seed(item.id), strength=strength, color=color)
-        hints = simulate_hints(color, ink, mode="per-region", rng=rough_seed(item.id))
+        hints = dots_on_the_sketch(color, ink, rough, rough_seed(item.id))
         if not hints:
             continue
         paper = ink < 0.5

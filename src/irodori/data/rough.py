@@ -151,45 +151,60 @@ def _trace(ink: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
             widths.append(np.full(2, max(1.0, 2.0 * float(dist[cy, cx].max())), np.float32))
             continue
         pix = set(zip(cy.tolist(), cx.tolist()))
-        path = _walk(pix)
-        # reach into the junctions the stroke touches, so redrawn strokes still meet
-        for end in (0, -1):
-            y, x = path[end]
-            for dy, dx in _NB:
-                if (y + dy, x + dx) in jset:
-                    if end == 0:
-                        path.insert(0, (y + dy, x + dx))
-                    else:
-                        path.append((y + dy, x + dx))
-                    break
-        arr = np.array(path, np.float32)
-        wid = 2.0 * dist[arr[:, 0].astype(int), arr[:, 1].astype(int)]
-        pts = _smooth(arr[:, ::-1].copy())
-        strokes.append(pts)
-        widths.append(np.maximum(wid, 1.0))
+        for path in _walk(pix):
+            if len(path) < 2:
+                continue
+            # reach into the junctions the stroke touches, so redrawn strokes still meet
+            for end in (0, -1):
+                y, x = path[end]
+                for dy, dx in _NB:
+                    if (y + dy, x + dx) in jset:
+                        if end == 0:
+                            path.insert(0, (y + dy, x + dx))
+                        else:
+                            path.append((y + dy, x + dx))
+                        break
+            arr = np.array(path, np.float32)
+            wid = 2.0 * dist[arr[:, 0].astype(int), arr[:, 1].astype(int)]
+            strokes.append(_smooth(arr[:, ::-1].copy()))
+            widths.append(np.maximum(wid, 1.0))
     return strokes, widths
 
 
-def _walk(pix: set[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Order the pixels of a thin 8-connected curve from one end (or anywhere on a loop)."""
+def _walk(pix: set[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Order the pixels of a thin 8-connected curve into paths, from an end (or anywhere on a loop).
+
+    Every pixel lands on some path: where a walk leaves pixels behind (a
+    staircase corner, a spur), they start paths of their own. A loop is closed.
+    """
     def nbrs(p: tuple[int, int]) -> list[tuple[int, int]]:
         return [(p[0] + dy, p[1] + dx) for dy, dx in _NB if (p[0] + dy, p[1] + dx) in pix]
 
-    start = min(pix)
-    for p in pix:
-        if len(nbrs(p)) == 1:
-            start = p
-            break
-    path, seen = [start], {start}
-    cur = start
-    while True:
-        nxt = [q for q in nbrs(cur) if q not in seen]
-        if not nxt:
-            break
-        cur = nxt[0]
-        path.append(cur)
-        seen.add(cur)
-    return path
+    seen: set[tuple[int, int]] = set()
+    paths = []
+    ends = sorted(p for p in pix if len(nbrs(p)) == 1)
+    while len(seen) < len(pix):
+        start = next((p for p in ends if p not in seen), None) or min(pix - seen)
+        path, cur = [start], start
+        seen.add(start)
+        while True:
+            nxt = [q for q in nbrs(cur) if q not in seen]
+            if not nxt:
+                break
+            cur = nxt[0]
+            path.append(cur)
+            seen.add(cur)
+        if len(path) > 3 and max(abs(path[-1][0] - start[0]), abs(path[-1][1] - start[1])) <= 1:
+            path.append(start)  # a loop
+        elif paths or len(path) < len(pix):
+            # reattach to the nearest pixel already drawn, so the curve stays joined
+            for end in (0, -1):
+                y, x = path[end]
+                near = [q for q in nbrs((y, x)) if q in seen and q not in path]
+                if near:
+                    path.insert(0, near[0]) if end == 0 else path.append(near[0])
+        paths.append(path)
+    return paths
 
 
 def _smooth(pts: np.ndarray) -> np.ndarray:
@@ -290,11 +305,16 @@ def _hand_stroke(pts: np.ndarray, wid: np.ndarray, ends: tuple[bool, bool], rng:
     # pen lifts: gaps of 1 px up to gap_max (arc length), a few per long stroke
     keep = np.ones(n, bool)
     length = 1.5 * n
+    taken: list[tuple[float, float]] = []
     for _ in range(rng.poisson(strength * length / (260.0 * unit))):
         g = float(np.exp(rng.uniform(np.log(1.0), np.log(max(gap_max, 1.01)))))
-        span = (g + float(np.median(wid))) / 1.5  # caps reach half a width into the gap on both sides
         c = rng.uniform(0, n)
-        keep[max(0, int(c - span / 2)):min(n, int(math.ceil(c + span / 2)))] = False
+        # round caps reach half a width into the gap from both sides (points are 1.5 px apart)
+        span = (g + float(wid[min(n - 1, int(c))])) / 1.5
+        if any(abs(c - c0) < (span + s0) / 2 + 4 for c0, s0 in taken):
+            continue  # gaps never merge into a wider one
+        taken.append((c, span))
+        keep[max(0, int(round(c - span / 2))):min(n, int(round(c + span / 2)))] = False
     d = dark * rng.uniform(0.9, 1.05)
     out = [(min(d, 1.0), p, q) for p, q in _runs(pts, wid, keep)]
     # a second, lighter pass beside the first over part of the stroke
