@@ -78,3 +78,50 @@ def test_composite_known_values():
     assert out[0, 0].tolist() == [100, 50, 25]
     assert out[0, 1].tolist() == [255, 255, 255]
     assert out[0, 2].tolist() == [0, 0, 0]
+
+
+def test_every_method_says_in_plain_words_what_it_is_and_for_whom():
+    """The CLI, the API and the studio show the registry's words: each method has them, each option too."""
+    from irodori.methods import METHOD_GROUPS, describe_methods
+
+    groups = {g.id: g for g in METHOD_GROUPS}
+    described = describe_methods()
+    for m in described:
+        cls = type(get_method(m["name"]))
+        for attr in ("label", "summary", "group"):
+            assert isinstance(getattr(cls, attr, None), str) and getattr(cls, attr), (m["name"], attr)
+        assert cls.group in groups, (m["name"], cls.group)
+        assert m["group"]["id"] == cls.group and m["group"]["label"] == groups[cls.group].label
+        for o in m["options"]:
+            assert o["label"] and o["help"], (m["name"], o["name"])
+            assert isinstance(o["advanced"], bool) and isinstance(o["path"], bool)
+            if o["choices"]:
+                assert o["default"] in [c["value"] for c in o["choices"]], (m["name"], o["name"])
+    # At most one recommendation per group, none among the baselines, which sit in the compare group.
+    for g in METHOD_GROUPS:
+        recommended = [m["name"] for m in described if m["group"]["id"] == g.id and m["recommended"]]
+        assert len(recommended) <= (0 if g.compare else 1), (g.id, recommended)
+    baselines = {"gray", "mean", "paste", "region-match"} & set(method_names())
+    assert all(groups[type(get_method(n)).group].compare for n in baselines)
+    assert next(m for m in described if m["name"] == "fill")["recommended"]
+
+
+def test_option_metadata_reaches_the_spec():
+    from dataclasses import dataclass
+
+    from irodori.methods import option
+    from irodori.methods.base import option_specs
+
+    @dataclass(frozen=True)
+    class Options:
+        size: int = option(4, "Size", "How big.", advanced=True, min=1, max=9)
+        mode: str = option("a", "Mode", "Which.", choices={"a": "first", "b": "second"}, widget="radio")
+        raw: float = 0.5
+
+    size, mode, raw = option_specs(Options)
+    assert size == {"name": "size", "type": "int", "default": 4, "label": "Size", "help": "How big.",
+                    "advanced": True, "path": False, "widget": None, "choices": None, "min": 1, "max": 9}
+    assert mode["choices"] == [{"value": "a", "label": "first"}, {"value": "b", "label": "second"}]
+    assert mode["widget"] == "radio" and not mode["advanced"]
+    # A plain field is an internal until someone gives it words.
+    assert raw["label"] == "raw" and raw["advanced"] and raw["help"] == ""

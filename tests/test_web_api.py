@@ -126,6 +126,11 @@ def test_methods_come_from_the_registry(client):
         assert m["capabilities"] == registry[m["name"]]["capabilities"]
         assert [o["name"] for o in m["options"]] == [o["name"] for o in registry[m["name"]]["options"]]
         assert m["description"]
+        # The words the page shows come from the registry too.
+        assert (m["label"], m["group"], m["recommended"]) == tuple(registry[m["name"]][k] for k in
+                                                                   ("label", "group", "recommended"))
+        assert [(o["label"], o["advanced"]) for o in m["options"]] == \
+            [(o["label"], o["advanced"]) for o in registry[m["name"]]["options"]]
 
 
 def test_page_and_static_files(client):

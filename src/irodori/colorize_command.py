@@ -14,17 +14,25 @@ app = typer.Typer()
 
 @app.command("methods")
 def methods_cmd() -> None:
-    """List the colourization methods, what they need and their options."""
+    """List the colourization methods by what you have (dots, a coloured page), with their options."""
     from .api import list_methods
 
-    for m in list_methods():
+    methods = sorted(list_methods(), key=lambda m: (m["group"]["order"], not m["recommended"], m["name"]))
+    group = None
+    for m in methods:
+        if m["group"]["id"] != group:
+            group = m["group"]["id"]
+            typer.echo(f"{'' if group == methods[0]['group']['id'] else chr(10)}{m['group']['label']}: "
+                       f"{m['group']['help']}")
         caps = m["capabilities"]
         needs = [k for k in ("needs_hints", "needs_reference") if caps[k]]
-        typer.echo(f"{m['name']:<14} {m['description']}")
+        typer.echo(f"  {m['name']:<14} {m['label']}{' (recommended)' if m['recommended'] else ''}")
+        typer.echo(f"  {'':<14} {m['summary']}")
         if needs:
-            typer.echo(f"{'':<14} needs: {', '.join(n.removeprefix('needs_') for n in needs)}")
-        for o in m["options"]:
-            typer.echo(f"{'':<14} --option {o['name']}={o['default']!r}  {o['help']}")
+            typer.echo(f"  {'':<14} needs: {', '.join(n.removeprefix('needs_') for n in needs)}")
+        for o in sorted(m["options"], key=lambda o: o["advanced"]):
+            tag = "advanced: " if o["advanced"] else ""
+            typer.echo(f"  {'':<14} {tag}--option {o['name']}={o['default']!r}  {o['label']}: {o['help']}")
 
 
 @app.command("colorize")

@@ -14,11 +14,12 @@ import pkgutil
 from typing import Any, Callable, TypeVar
 
 from ..errors import IrodoriError
-from .base import (Capabilities, Colorizer, Reference, Result, make_result, option_specs, picture_layers,
-                   with_layers)
+from .base import (METHOD_GROUPS, Capabilities, Colorizer, MethodGroup, Reference, Result, group_of,
+                   make_result, option, option_specs, picture_layers, with_layers)
 
-__all__ = ["Capabilities", "Colorizer", "Reference", "Result", "make_result", "picture_layers", "with_layers", "register",
-           "get_method", "method_names", "describe_methods", "build_options"]
+__all__ = ["Capabilities", "Colorizer", "Reference", "Result", "make_result", "picture_layers", "with_layers",
+           "register", "get_method", "method_names", "describe_methods", "build_options", "option",
+           "MethodGroup", "METHOD_GROUPS"]
 
 _REGISTRY: dict[str, type] = {}
 _discovered = False
@@ -62,13 +63,26 @@ def get_method(name: str) -> Colorizer:
 
 
 def describe_methods() -> list[dict[str, Any]]:
-    """Name, description, capabilities and options of every method (JSON-ready)."""
+    """Every method as JSON-ready data, sorted by name: what the CLI, the API and the studio show.
+
+    Keys: ``name``, ``label`` and ``summary`` (plain words), ``description``
+    (how it works), ``group`` (``{"id", "label", "help", "compare", "order"}``
+    from :data:`METHOD_GROUPS`: what the artist has), ``recommended``,
+    ``capabilities`` and ``options`` (:func:`option_specs`).
+    """
     _discover()
+    order = {g.id: i for i, g in enumerate(METHOD_GROUPS)}
     out = []
     for name in sorted(_REGISTRY):
         cls = _REGISTRY[name]
-        out.append({"name": name, "description": cls.description,
-                    "capabilities": dataclasses.asdict(cls.capabilities),
+        caps = cls.capabilities
+        # A method that declares no group lands where its needs put it (the contract test asks for one).
+        group = group_of(getattr(cls, "group", "reference" if caps.needs_reference else "hints"))
+        out.append({"name": name, "label": getattr(cls, "label", name),
+                    "summary": getattr(cls, "summary", cls.description), "description": cls.description,
+                    "group": {**dataclasses.asdict(group), "order": order[group.id]},
+                    "recommended": bool(getattr(cls, "recommended", False)),
+                    "capabilities": dataclasses.asdict(caps),
                     "options": option_specs(cls.Options)})
     return out
 

@@ -5,6 +5,13 @@ A method is a class with a ``name``, a ``description``, declared
 their defaults, and ``run(ink, hints, reference, options) -> Result``. The
 registry (:mod:`irodori.methods`) validates input and options once, at the
 boundary, so methods can trust what they get.
+
+What people see of a method is metadata here too, so ``irodori methods``,
+``GET /api/methods`` and the studio page read the same words: ``label`` and
+``summary`` (plain words), ``group`` (an id of :data:`METHOD_GROUPS`: what
+the artist has) and ``recommended``; each option declared with
+:func:`option` carries a human ``label``, ``help``, and whether it is
+``advanced`` (internals: shown collapsed).
 """
 
 from __future__ import annotations
@@ -34,6 +41,50 @@ class Capabilities:
     uses_hints: bool = True
     needs_reference: bool = False
     flats: bool = False
+
+
+@dataclass(frozen=True)
+class MethodGroup:
+    """Methods grouped by what the artist has; ``compare`` groups (baselines) are shown collapsed."""
+
+    id: str
+    label: str
+    help: str
+    compare: bool = False
+
+
+#: The groups, in the order they are shown.
+METHOD_GROUPS: tuple[MethodGroup, ...] = (
+    MethodGroup("hints", "I have just dots",
+                "Colour from dots and strokes you put on the drawing."),
+    MethodGroup("reference", "I have a coloured page of the same character",
+                "Colours taken from a coloured picture of the same character; dots are optional."),
+    MethodGroup("compare", "Compare",
+                "Baselines, to see what the real methods add; not for finished work.", compare=True),
+)
+
+
+def option(default: Any, label: str, help: str, *, advanced: bool = False,
+           choices: dict[str, str] | None = None, path: bool = False, widget: str | None = None,
+           min: float | None = None, max: float | None = None) -> Any:
+    """A method option: a dataclass field carrying what the CLI, API and studio show for it.
+
+    Parameters
+    ----------
+    default : the value when not given.
+    label : a human name ("Close gaps up to"), not the field's identifier.
+    help : one or two plain sentences on what it changes.
+    advanced : an internal (sizes, threads, thresholds): shown collapsed.
+    choices : for a string option, ``{value: human label}`` of the allowed values.
+    path : the option names a file on the machine; the studio server never
+        accepts those, so the page leaves them out.
+    widget : a control the studio should use instead of the one of the type
+        (a name the page knows, e.g. ``"direction"``); None = by type.
+    min, max : bounds of a number option, for the studio's control.
+    """
+    meta = {"label": label, "help": help, "advanced": advanced, "path": path, "widget": widget,
+            "choices": dict(choices) if choices else None, "min": min, "max": max}
+    return field(default=default, metadata=meta)
 
 
 @dataclass
@@ -114,6 +165,10 @@ class Colorizer(Protocol):
 
     name: ClassVar[str]
     description: ClassVar[str]
+    label: ClassVar[str]
+    summary: ClassVar[str]
+    group: ClassVar[str]
+    recommended: ClassVar[bool]
     capabilities: ClassVar[Capabilities]
     Options: ClassVar[type]
 
@@ -122,10 +177,30 @@ class Colorizer(Protocol):
 
 
 def option_specs(options_cls: type) -> list[dict[str, Any]]:
-    """Describe a method's Options dataclass: name, type, default and help for each field."""
+    """Describe a method's Options dataclass, one JSON-ready dict per field.
+
+    Keys: ``name``, ``type``, ``default``, ``label``, ``help``, ``advanced``,
+    ``path``, ``widget``, ``choices`` (``[{"value", "label"}]`` or None),
+    ``min``, ``max`` (see :func:`option`; a field declared without it gets
+    its name as label and counts as advanced).
+    """
     specs = []
     for f in dataclasses.fields(options_cls):
         default = f.default if f.default is not dataclasses.MISSING else None
+        meta = f.metadata
+        choices = meta.get("choices")
         specs.append({"name": f.name, "type": getattr(f.type, "__name__", str(f.type)),
-                      "default": default, "help": f.metadata.get("help", "")})
+                      "default": default, "label": meta.get("label", f.name.replace("_", " ")),
+                      "help": meta.get("help", ""), "advanced": bool(meta.get("advanced", "label" not in meta)),
+                      "path": bool(meta.get("path", False)), "widget": meta.get("widget"),
+                      "choices": [{"value": k, "label": v} for k, v in choices.items()] if choices else None,
+                      "min": meta.get("min"), "max": meta.get("max")})
     return specs
+
+
+def group_of(name: str) -> MethodGroup:
+    """The :class:`MethodGroup` with id ``name``; KeyError when there is none."""
+    for g in METHOD_GROUPS:
+        if g.id == name:
+            return g
+    raise KeyError(f"no method group {name!r}; known: {', '.join(g.id for g in METHOD_GROUPS)}")

@@ -45,7 +45,7 @@ graph cuts. IEEE TPAMI 23(11), 2001.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -57,7 +57,7 @@ from ..graphcut import alpha_expansion
 from ..hints import Hints, Point
 from ..regions import RegionGraph, build_region_graph
 from . import register
-from .base import Capabilities, Reference, Result, make_result
+from .base import Capabilities, Reference, Result, make_result, option
 
 UNHINTED_MODES = ("connected", "transparent")
 
@@ -69,19 +69,28 @@ class Fill:
     name = "fill"
     description = ("Flat colours from hints (LazyBrush-style graph cut on a region graph): "
                    "colour stops at lines and closes small gaps.")
+    label = "Flat colours from your dots"
+    summary = ("Each dot fills its shape up to the lines, in clean flat colours; small gaps in "
+               "lines hold the colour anyway.")
+    group = "hints"
+    recommended = True
     capabilities = Capabilities(needs_hints=True, uses_hints=True, flats=True)
 
     @dataclass(frozen=True)
     class Options:
-        gap: float | None = field(default=None, metadata={
-            "help": "largest gap in a line (pixels) that is closed; default 0.4% of the "
-                    "longer side, at least 3"})
-        unhinted: str = field(default="connected", metadata={
-            "help": "'connected': regions without a hint take the colour of the hinted region "
-                    "they are most strongly connected to; 'transparent': areas not reached "
-                    "from a hint through open paper stay unfilled"})
-        ink_threshold: float = field(default=0.3, metadata={
-            "help": "ink level (0-1) from which a pixel counts as line when finding regions"})
+        gap: float | None = option(
+            None, "Close gaps up to (px)",
+            "Gaps in a line up to this many pixels still stop the colour. Empty = automatic "
+            "(0.4% of the longer side, at least 3).", min=0)
+        unhinted: str = option(
+            "connected", "Shapes without a dot",
+            "What happens to a shape you gave no dot: it takes the colour of the neighbour it is most "
+            "open to, or stays unfilled (areas not reached from a dot through open paper).",
+            choices={"connected": "take a neighbour's colour", "transparent": "stay unfilled"})
+        ink_threshold: float = option(
+            0.3, "Line darkness threshold",
+            "How dark (0-1) a pixel must be to count as line when the drawing is cut into shapes.",
+            advanced=True, min=0, max=1)
 
         def validate(self) -> None:
             if self.gap is not None and not self.gap >= 0:

@@ -20,6 +20,9 @@ class Gray:
 
     name = "gray"
     description = "Baseline: the line art on white paper (no colour)."
+    label = "No colour (lines on white)"
+    summary = "The drawing on white paper: the starting point every method is compared with."
+    group = "compare"
     capabilities = Capabilities(needs_hints=False, uses_hints=False, flats=True)
 
     @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
@@ -26,7 +26,7 @@ from ..io import read_rgb
 from . import register
 
 SHIPPED_MEAN = Path(__file__).resolve().parent.parent / "models" / "mean_train.png"
-from .base import Capabilities, Reference, Result, make_result
+from .base import Capabilities, Reference, Result, make_result, option
 
 
 @lru_cache(maxsize=4)
@@ -54,13 +54,17 @@ class Mean:
 
     name = "mean"
     description = "Baseline: the per-pixel mean colour of the training images (option mean_image)."
+    label = "Average training colours"
+    summary = "Every pixel gets the average colour of the network's training pictures there."
+    group = "compare"
     capabilities = Capabilities(needs_hints=False, uses_hints=False, flats=False)
 
     @dataclass(frozen=True)
     class Options:
-        mean_image: str | None = field(default=None, metadata={
-            "help": "PNG of the mean training colour image (irodori eval --mean-from DIR writes one); "
-                    "default: the mean of the default model's training data"})
+        mean_image: str | None = option(
+            None, "Mean image file",
+            "PNG of the mean training colour image (irodori eval --mean-from DIR writes one); "
+            "default: the mean of the default model's training data.", advanced=True, path=True)
 
     def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None, options: Options) -> Result:
         rgb = resized_mean(options.mean_image or str(SHIPPED_MEAN), ink.shape)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from ..neural_model import model_path as _core_model_path
 from ..neural_model import working_shape
 from . import register
 from ._neural_io import hint_map
-from .base import Capabilities, Reference, Result, make_result
+from .base import Capabilities, Reference, Result, make_result, option
 
 _sessions: dict[tuple[str, float, int], Any] = {}
 _lock = threading.Lock()
@@ -204,15 +204,19 @@ def to_flats(rgb: np.ndarray) -> np.ndarray:
 class NeuralOptions:
     """Options of the neural methods."""
 
-    model: str = field(default="", metadata={"help": "ONNX generator file ('' = the shipped default model)"})
-    work_size: int = field(default=0, metadata={"help": "long side in pixels the network runs at (pages "
-                                                        "are scaled down to it, never up); 0 = the model's "
-                                                        "own: its training picture size, else 512"})
-    threads: int = field(default=0, metadata={"help": "onnxruntime threads (0 = automatic)"})
-    mirror: bool = field(default=True, metadata={"help": "also colour the mirror image and average the two "
-                                                         "(twice the network time, smoother colour)"})
-    pin_hints: bool = field(default=True, metadata={"help": "shift colours so each dot's colour is met, "
-                                                            "the shift spreading inside the dot's area"})
+    model: str = option("", "Model file", "ONNX generator file ('' = the shipped default model).",
+                        advanced=True, path=True)
+    work_size: int = option(0, "Working size (px)",
+                            "Long side in pixels the network runs at (pages are scaled down to it, never "
+                            "up); 0 = the model's own: its training picture size, else 512.",
+                            advanced=True, min=0, max=4096)
+    threads: int = option(0, "Threads", "onnxruntime threads (0 = automatic).", advanced=True, min=0, max=256)
+    mirror: bool = option(True, "Colour the mirror image too",
+                          "Also colour the mirror image and average the two: smoother colour, twice the time.",
+                          advanced=True)
+    pin_hints: bool = option(True, "Match dot colours exactly",
+                             "Shift colours so each dot's colour is met, the shift spreading inside the "
+                             "dot's area.", advanced=True)
 
     def validate(self) -> None:
         if self.work_size != 0 and not 32 <= self.work_size <= 4096:
@@ -229,6 +233,10 @@ class Neural:
     name = "neural"
     description = ("Neural colourizer (AlacGAN-style U-Net via onnxruntime): colours from the "
                    "line art alone or guided by colour dots.")
+    label = "Painted colours (neural network)"
+    summary = ("A neural network paints soft colours, guided by your dots if you give some; "
+               "colours may blur across lines.")
+    group = "hints"
     capabilities = Capabilities(needs_hints=False, uses_hints=True, flats=False)
     Options = NeuralOptions
 

@@ -149,6 +149,10 @@ class NeuralFlats:
     name = "neural-flats"
     description = ("Neural colours cleaned into flats: each region between lines takes its dominant "
                    "neural colour, or the colour of a hint inside it (split between hints of several colours).")
+    label = "Flat colours guessed by the neural network"
+    summary = ("The neural network suggests colours, then every shape gets one flat colour; "
+               "a dot inside a shape wins.")
+    group = "hints"
     capabilities = Capabilities(needs_hints=False, uses_hints=True, flats=True)
     Options = NeuralOptions
 

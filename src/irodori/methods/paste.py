@@ -40,6 +40,9 @@ class Paste:
 
     name = "paste"
     description = "Baseline: the reference's colours pasted unchanged under the new line art."
+    label = "Paste the coloured page as it is"
+    summary = "The coloured page's colours laid under the new drawing without moving them."
+    group = "compare"
     capabilities = Capabilities(needs_hints=False, uses_hints=False, needs_reference=True, flats=True)
 
     @dataclass(frozen=True)

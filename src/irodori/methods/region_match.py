@@ -42,6 +42,9 @@ class RegionMatch:
     name = "region-match"
     description = ("Baseline: each region takes the colour of the reference region most similar in "
                    "position, area and shape.")
+    label = "Copy colours of similar shapes"
+    summary = "Each shape takes the colour of the shape of the coloured page most like it in place and size."
+    group = "compare"
     capabilities = Capabilities(needs_hints=False, uses_hints=False, needs_reference=True, flats=True)
 
     @dataclass(frozen=True)

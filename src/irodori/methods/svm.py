@@ -58,7 +58,7 @@ from ..reference.features import DrawingFeatures, describe, work_to_full
 from ..reference.palette import PAPER, Palette, quantize
 from ..reference.prepare import check_reference, region_graph
 from . import register
-from .base import Capabilities, Reference, Result, make_result
+from .base import Capabilities, Reference, Result, make_result, option
 
 _MIN_CLASS_SAMPLES = 6
 _P_FLOOR = 1e-3
@@ -78,8 +78,9 @@ class SVMOptions:
     C: float = field(default=1.0, metadata={"help": "SVM regularization (larger = fit the reference harder)"})
     texture_weight: float = field(default=0.6, metadata={"help": "weight of the texture (DAISY) descriptors"})
     region_weight: float = field(default=1.0, metadata={"help": "weight of the region descriptors"})
-    smoothness: float = field(default=1.0, metadata={"help": "graph-cut smoothness (0 = no spatial coherence)"})
-    max_colors: int = field(default=16, metadata={"help": "most colour classes taken from the reference"})
+    smoothness: float = option(1.0, "Smoothness", "How strongly neighbouring pixels keep one colour "
+                               "(graph-cut smoothness; 0 = each pixel on its own).", min=0)
+    max_colors: int = option(16, "Most colours", "The most colours taken from the coloured page.", min=1)
     mirror: bool = field(default=True, metadata={"help": "also learn from the left-right mirrored reference"})
     work_size: int = field(default=160, metadata={"help": "side of the drawing's frame for descriptors, pixels"})
     seed: int = field(default=0, metadata={"help": "random seed (sampling, k-means, kernel map)"})
@@ -492,6 +493,10 @@ class SVM:
     name = "svm"
     description = ("Learns the colours of a coloured reference of the same character (SVMs on local "
                    "descriptors + graph cuts) and paints a new drawing in flats.")
+    label = "Learn colours from the coloured page"
+    summary = ("Learns which colour goes with which kind of line on your coloured page, then paints "
+               "the new drawing in flat colours; dots correct it.")
+    group = "reference"
     capabilities = Capabilities(needs_hints=False, uses_hints=True, needs_reference=True, flats=True)
     Options = SVMOptions
 
