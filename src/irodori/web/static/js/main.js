@@ -451,7 +451,7 @@ function renderMethod() {
   for (const spec of m.options) {
     const { base, nullable } = optionKind(spec);
     // Options naming files on the server are not for the studio (it accepts no paths).
-    if (base === "str" && !spec.default) continue;
+    if (spec.path) continue;
     const label = document.createElement("label");
     label.title = spec.help || "";
     let input;
@@ -462,10 +462,9 @@ function renderMethod() {
       input.checked = Boolean(spec.default);
       label.append(input, spec.name);
     } else {
-      const choices = base === "str" ? [...(spec.help || "").matchAll(/'([\w-]+)'/g)].map((x) => x[1]) : [];
-      if (choices.length >= 2 && choices.includes(spec.default)) {
+      if (spec.choices) {
         input = document.createElement("select");
-        for (const c of new Set(choices)) input.append(new Option(c, c, false, c === spec.default));
+        for (const c of spec.choices) input.append(new Option(c.label, c.value, false, c.value === spec.default));
       } else {
         input = document.createElement("input");
         input.type = base === "int" || base === "float" ? "number" : "text";
