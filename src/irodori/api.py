@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import cv2
 import numpy as np
 
 from .errors import IrodoriError
 from .hints import Hints
+from .compose import composite, lines_layer
 from .methods import Reference, Result, build_options, describe_methods, get_method
+from .tones import TONE_MODES, ToneAnalysis, analyse_tones, apply_tones, tone_layer
 
 
 def check_ink(ink: Any) -> np.ndarray:
@@ -27,7 +30,7 @@ def check_ink(ink: Any) -> np.ndarray:
 
 
 def colorize(ink: np.ndarray, hints: Hints | None = None, reference: Reference | None = None,
-             method: str = "fill", **options: Any) -> Result:
+             method: str = "fill", tones: str = "drop", **options: Any) -> Result:
     """Colour a line drawing.
 
     Parameters
@@ -36,6 +39,12 @@ def colorize(ink: np.ndarray, hints: Hints | None = None, reference: Reference |
     hints : Hints or None; coordinates in pixels of ``ink``.
     reference : Reference or None; a coloured page of the same character.
     method : a registered method name (:func:`irodori.list_methods`).
+    tones : screentone on a manga page (:mod:`irodori.tones`): the method colours
+        the drawing without it, and the tone comes back ``drop`` (not at all:
+        colour replaces tone), ``shade`` (a lightened multiply layer) or
+        ``keep`` (as printed); ``off`` skips the analysis (the dots are lines).
+        Black fills stay black unless a hint lies on them. Pages without tone
+        are coloured as they are whatever this says.
     **options : the method's options (see ``irodori methods``).
 
     Returns
@@ -55,11 +64,47 @@ def colorize(ink: np.ndarray, hints: Hints | None = None, reference: Reference |
         raise IrodoriError(f"method {method!r} needs at least one hint (a point or a stroke)")
     if caps.needs_reference and reference is None:
         raise IrodoriError(f"method {method!r} needs a coloured reference (--reference)")
+    if tones not in TONE_MODES:
+        raise IrodoriError(f"unknown tones mode {tones!r}; expected one of {', '.join(TONE_MODES)}")
     start = time.perf_counter()
-    result = colorizer.run(ink, hints, reference, opts)
+    analysis = analyse_tones(ink) if tones != "off" else None
+    work = analysis.ink if analysis is not None and analysis.found else ink
+    result = colorizer.run(work, hints, reference, opts)
+    if analysis is not None and analysis.found:
+        result = _tones_back(result, analysis, hints, tones)
     result.meta.setdefault("method", method)
     result.meta.setdefault("options", {k: getattr(opts, k) for k in opts.__dataclass_fields__})
     result.meta["seconds"] = time.perf_counter() - start
+    return result
+
+
+def _tones_back(result: Result, analysis: ToneAnalysis, hints: Hints, mode: str) -> Result:
+    """Hinted black fills take their hint's colour; the tone comes back per ``mode``."""
+    ink = analysis.ink
+    if hints and analysis.black.any():
+        n, lab = cv2.connectedComponents(analysis.black.view(np.uint8), connectivity=8)
+        colors, mask, _ = hints.rasterize(ink.shape)
+        hit = lab[mask]
+        if hit.any():
+            flats = result.flats.copy()
+            ink = ink.copy()
+            for c in np.unique(hit[hit > 0]):
+                where = lab == c
+                # The colour most of the hint's pixels on this fill carry.
+                cols = colors[mask & where]
+                vals, counts = np.unique(cols, axis=0, return_counts=True)
+                flats[where, :3] = vals[int(np.argmax(counts))]
+                flats[where, 3] = 255
+                ink[where] = 0.0
+            result.flats = flats
+            result.lines = lines_layer(ink)
+            result.image = composite(flats, ink)
+            result.meta["black_fills_coloured"] = int(len(np.unique(hit[hit > 0])))
+    result.image = apply_tones(result.image, analysis, mode)
+    result.tone = tone_layer(analysis, mode)
+    result.meta["tones"] = {"mode": mode, "period": round(analysis.period, 2),
+                            "area": round(float(analysis.mask.mean()), 4),
+                            "seconds": round(analysis.seconds, 4)}
     return result
 
 
