@@ -7,6 +7,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from scipy import ndimage as ndi
 
 from .errors import IrodoriError
 from .hints import Hints
@@ -53,6 +54,8 @@ def colorize(ink: np.ndarray, hints: Hints | None = None, reference: Reference |
     ``lines (H, W) uint8``, ``regions (H, W) int32`` or None and ``meta``.
     """
     ink = check_ink(ink)
+    if tones not in TONE_MODES:
+        raise IrodoriError(f"unknown tones mode {tones!r}; expected one of {', '.join(TONE_MODES)}")
     colorizer = get_method(method)
     opts = build_options(colorizer, options)
     hints = hints if hints is not None else Hints()
@@ -64,8 +67,6 @@ def colorize(ink: np.ndarray, hints: Hints | None = None, reference: Reference |
         raise IrodoriError(f"method {method!r} needs at least one hint (a point or a stroke)")
     if caps.needs_reference and reference is None:
         raise IrodoriError(f"method {method!r} needs a coloured reference (--reference)")
-    if tones not in TONE_MODES:
-        raise IrodoriError(f"unknown tones mode {tones!r}; expected one of {', '.join(TONE_MODES)}")
     start = time.perf_counter()
     analysis = analyse_tones(ink) if tones != "off" else None
     work = analysis.ink if analysis is not None and analysis.found else ink
@@ -96,6 +97,13 @@ def _tones_back(result: Result, analysis: ToneAnalysis, hints: Hints, mode: str)
                 flats[where, :3] = vals[int(np.argmax(counts))]
                 flats[where, 3] = 255
                 ink[where] = 0.0
+                # Its highlights (unhinted paper it encloses) stay paper, whatever the method put there.
+                holes = ndi.binary_fill_holes(where) & ~where & (analysis.ink < 0.5)
+                if holes.any():
+                    n_h, lab_h = cv2.connectedComponents(holes.view(np.uint8), connectivity=4)
+                    hinted = np.zeros(n_h, bool)
+                    hinted[np.unique(lab_h[mask])] = True
+                    flats[holes & ~hinted[lab_h]] = 255
             result.flats = flats
             result.lines = lines_layer(ink)
             result.image = composite(flats, ink)

@@ -50,6 +50,7 @@ Clip Studio Paint, "Convert to grayscale / remove tones"; the descreening
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -111,7 +112,7 @@ def _disk(r: int) -> np.ndarray:
 
 def analyse_tones(ink: np.ndarray, window: int = 25, density: float = 0.25, swing: float = 0.04,
                   min_area: int = 900, ridge: float = 0.12,
-                  min_share: float = 0.03) -> ToneAnalysis:
+                  min_share: float = 0.05) -> ToneAnalysis:
     """Find screentone and black fills in a page and separate them from its lines.
 
     Parameters
@@ -129,7 +130,7 @@ def analyse_tones(ink: np.ndarray, window: int = 25, density: float = 0.25, swin
     ridge : how much darker than the descreened tone a line must be to be
         kept as a line.
     min_share : share of a candidate area's high-frequency energy that must sit
-        in sharp spectral peaks for it to count as a screen.
+        in its strongest sharp spectral peak for it to count as a screen.
 
     Returns
     -------
@@ -143,75 +144,95 @@ def analyse_tones(ink: np.ndarray, window: int = 25, density: float = 0.25, swin
         raise IrodoriError("analyse_tones needs window >= 3, density > 0, swing > 0, min_area >= 1")
     page = ink.astype(np.float32, copy=False)
     H, W = page.shape
-    blur = cv2.GaussianBlur(page, (0, 0), 1.5)
-    hv = _alternations(page - blur, swing)
-    coarse = _coarse_mask(hv, window, density, min_area)
-    black = _black_fills(page, coarse)
-    if not coarse.any():
-        return ToneAnalysis(ink=page, tone=np.zeros_like(page), mask=coarse, black=black, page=page,
-                            period=0.0, seconds=time.perf_counter() - start)
+    hp = page - cv2.GaussianBlur(page, (0, 0), 1.5)
+    # The coarse map, the black fills and the areas' outlines are found at half resolution.
+    coarse2, alt2 = _coarse_mask(hp, window, density, swing, min_area)
+    black = _black_fills(page)
+    empty = ToneAnalysis(ink=page, tone=np.zeros_like(page), mask=np.zeros((H, W), bool), black=black,
+                         page=page, period=0.0, seconds=0.0)
+    if not coarse2.any():
+        return _timed(empty, start)
     free = page.copy()
     tone = np.zeros_like(page)
+    mask = np.zeros((H, W), bool)
     periods = []
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(coarse.view(np.uint8), connectivity=8)
+    n, lab2, stats, _ = cv2.connectedComponentsWithStats(coarse2.view(np.uint8), connectivity=8)
     pad = window
     for c in range(1, n):
         x, y, w, h, _area = stats[c]
-        x0, y0 = max(x - pad, 0), max(y - pad, 0)
-        x1, y1 = min(x + w + pad, W), min(y + h + pad, H)
-        sub = page[y0:y1, x0:x1]
-        m = lab[y0:y1, x0:x1] == c
+        x0, y0 = max(2 * x - pad, 0), max(2 * y - pad, 0)
+        x1, y1 = min(2 * (x + w) + pad, W), min(2 * (y + h) + pad, H)
+        box = (slice(y0, y1), slice(x0, x1))
+        sub = page[box]
+        m = _up(lab2 == c, box)
         desc, share, p = _descreen(sub, m)
         if share < min_share:  # busy line work, not a screen: leave it alone
-            coarse[y0:y1, x0:x1][m] = False
             continue
         p = float(np.clip(p, 2.0, window))
         periods.append(p)
+        blk = black[box]
         # Lines are ridges darker than the flat descreened tone: a black top-hat wider than a line.
         # Where they are is read from a Gaussian descreen (no leftover ripple; hysteresis keeps thin
         # lines whole); their ink from the notched page (sharp; dots beside a line are gone).
-        k = _disk(int(np.ceil(1.2 * p)))
+        k = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * int(np.ceil(1.2 * p)) + 1,) * 2)
         smooth = cv2.GaussianBlur(sub, (0, 0), 0.4 * p)
         plateau = np.clip(cv2.morphologyEx(smooth, cv2.MORPH_OPEN, k), 0, 1)
-        where = _hysteresis(smooth - plateau, ridge / 3, ridge * 2 / 3) | black[y0:y1, x0:x1]
+        where = _hysteresis(smooth - plateau, ridge / 3, ridge * 2 / 3) | blk
         where = cv2.dilate(where.view(np.uint8), _disk(1)) > 0
         top = desc - np.clip(cv2.morphologyEx(desc, cv2.MORPH_OPEN, k), 0, 1)
         line_ink = np.clip((top - ridge / 2) / np.maximum(1.0 - plateau - ridge / 2, 0.05), 0, 1)
-        line_ink = np.where(black[y0:y1, x0:x1], sub, np.minimum(line_ink, np.maximum(sub, 0)))
-        free[y0:y1, x0:x1] = np.where(m, np.where(where, line_ink, 0.0), free[y0:y1, x0:x1])
-        tone[y0:y1, x0:x1] = np.where(m, plateau, tone[y0:y1, x0:x1])
+        line_ink = np.where(blk, sub, np.minimum(line_ink, np.maximum(sub, 0)))
+        f = np.where(m, np.where(where, line_ink, 0.0), free[box]).astype(np.float32)
+        alt = _up(alt2, box)
+        area = _snap(f, m, alt, window)
+        f = _erase_specks(f, area, m, p)
+        free[box] = f
+        mask[box] |= area
+        # The tone layer: the plateau, carried from the window's area to the snapped one.
+        spread = cv2.dilate(np.where(m, plateau, 0).astype(np.float32), k)
+        tone[box] = np.where(area, np.where(m, plateau, spread), tone[box])
     if not periods:
-        return ToneAnalysis(ink=page, tone=np.zeros_like(page), mask=np.zeros_like(coarse), black=black,
-                            page=page, period=0.0, seconds=time.perf_counter() - start)
-    mask = _snap(free, coarse, (hv[0] | hv[1]), window)
-    # Dots the coarse window missed at the edge of a snapped area: erase small specks there.
-    free = _erase_specks(free, mask, coarse, float(np.median(periods)))
-    tone = np.where(mask, _fill_tone(tone, coarse, mask), 0.0).astype(np.float32)
-    return ToneAnalysis(ink=free, tone=tone, mask=mask, black=black, page=page,
-                        period=float(np.median(periods)), seconds=time.perf_counter() - start)
+        return _timed(empty, start)
+    return _timed(ToneAnalysis(ink=free, tone=tone, mask=mask, black=black, page=page,
+                               period=float(np.median(periods))), start)
 
 
-def _descreen(sub: np.ndarray, m: np.ndarray, contrast: float = 6.0, low: float = 1 / 14
-              ) -> tuple[np.ndarray, float, float]:
+def _timed(a: ToneAnalysis, start: float) -> ToneAnalysis:
+    return dataclasses.replace(a, seconds=time.perf_counter() - start)
+
+
+def _up(half: np.ndarray, box: tuple[slice, slice]) -> np.ndarray:
+    """The part ``box`` (full-resolution slices) of a half-resolution bool or 0/1 map, at full size."""
+    ys, xs = box
+    h, w = ys.stop - ys.start, xs.stop - xs.start
+    part = half[ys.start // 2:(ys.stop + 1) // 2, xs.start // 2:(xs.stop + 1) // 2].view(np.uint8)
+    big = np.repeat(np.repeat(part, 2, 0), 2, 1)
+    oy, ox = ys.start % 2, xs.start % 2
+    return big[oy:oy + h, ox:ox + w] > 0
+
+
+def _descreen(sub: np.ndarray, m: np.ndarray, contrast: float = 6.0, low: float = 1 / 14,
+              min_sharp: float = 8.0) -> tuple[np.ndarray, float, float]:
     """Notch a screen out of a patch in the frequency domain.
 
     ``sub (h, w) float32`` page patch, ``m (h, w) bool`` the part thought
     screened. The spectrum of the screened part is searched for peaks (bins
     ``contrast`` times above the log-mean of their 9x9 neighbourhood) at
     periods under ``1 / low`` pixels; those bins are zeroed in the spectrum of
-    the whole patch. Returns the descreened patch, the share of the band's
-    energy in the peaks (a screen: most of it; line art: little) and the
-    strongest peak's period in pixels.
+    the screened part. Returns the patch descreened where ``m``, the share of
+    the band's energy within two bins of the strongest peak and its mirror (a
+    screen: much of it; line art: little; 0 when that peak is not at least
+    ``min_sharp`` times the mean of the bins around it) and that peak's period
+    in pixels.
     """
     h, w = sub.shape
     fh, fw = cv2.getOptimalDFTSize(h), cv2.getOptimalDFTSize(w)
     mean = float(sub[m].mean()) if m.any() else float(sub.mean())
-    pad = cv2.copyMakeBorder(sub - mean, 0, fh - h, 0, fw - w, cv2.BORDER_REFLECT)
-    spec = cv2.dft(pad, flags=cv2.DFT_COMPLEX_OUTPUT)
-    # Peaks are sought in the screened part only (zero elsewhere), notched in the whole patch.
+    # One spectrum, of the screened part only (zero elsewhere): searched for peaks and notched.
     probe = cv2.copyMakeBorder(np.where(m, sub - mean, 0).astype(np.float32), 0, fh - h, 0, fw - w,
                                cv2.BORDER_CONSTANT, value=0)
     pspec = cv2.dft(probe, flags=cv2.DFT_COMPLEX_OUTPUT)
+    spec = pspec.copy()
     power = pspec[..., 0] ** 2 + pspec[..., 1] ** 2
     logp = np.log(power + 1e-9)
     bg = np.fft.ifftshift(cv2.blur(np.fft.fftshift(logp), (9, 9), borderType=cv2.BORDER_REFLECT))
@@ -221,11 +242,19 @@ def _descreen(sub: np.ndarray, m: np.ndarray, contrast: float = 6.0, low: float 
     band = r > low
     peaks = band & (logp - bg > 2 * np.log(contrast))
     total = float(power[band].sum())
-    share = float(power[peaks].sum()) / total if total > 0 else 0.0
-    if not peaks.any():
+    if not peaks.any() or total <= 0:
         return sub, 0.0, 0.0
-    k = np.argmax(np.where(peaks, power, 0))
+    k = int(np.argmax(np.where(peaks, power, 0)))
     period = float(1.0 / r.ravel()[k])
+    # Periodic means concentrated: the share of the band's energy within two bins of the
+    # strongest peak and its mirror image. Uneven hatching spreads along a line of bins instead.
+    ky, kx = divmod(k, fw)
+    near = float(power[np.ix_(np.arange(ky - 2, ky + 3) % fh, np.arange(kx - 2, kx + 3) % fw)].sum())
+    ring = float(power[np.ix_(np.arange(ky - 6, ky + 7) % fh, np.arange(kx - 6, kx + 7) % fw)].sum()) - near
+    # A screen's peak also stands far above the bins around it (a 13x13 ring): uneven hatching's
+    # energy comes in broad ridges of the spectrum, not points.
+    sharp = near / max(ring / (169 - 25) * 25, 1e-12)
+    share = 2 * near / total if sharp >= min_sharp else 0.0
     # Harmonics of every peak (a screen's dots are not sine waves), then a margin for leakage.
     iy, ix = np.nonzero(peaks)
     sy = np.where(iy > fh // 2, iy - fh, iy)
@@ -238,7 +267,7 @@ def _descreen(sub: np.ndarray, m: np.ndarray, contrast: float = 6.0, low: float 
     notch &= band
     spec[notch] = 0
     out = cv2.dft(spec, flags=cv2.DFT_INVERSE | cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)[:h, :w] + mean
-    return out.astype(np.float32), share, period
+    return np.where(m, out, sub).astype(np.float32), share, period
 
 
 def _hysteresis(x: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -251,48 +280,73 @@ def _hysteresis(x: np.ndarray, low: float, high: float) -> np.ndarray:
     return strong[lab]
 
 
-def _coarse_mask(hv: tuple[np.ndarray, np.ndarray], window: int, density: float, min_area: int) -> np.ndarray:
-    """Windows whose alternation rate (busier axis) exceeds ``density``, cleaned of small bits."""
-    rate = np.maximum(cv2.boxFilter(hv[0], cv2.CV_32F, (window, window), borderType=cv2.BORDER_REFLECT),
-                      cv2.boxFilter(hv[1], cv2.CV_32F, (window, window), borderType=cv2.BORDER_REFLECT))
+def _coarse_mask(hp: np.ndarray, window: int, density: float, swing: float, min_area: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Half-resolution map of windows whose alternation rate (busier axis) exceeds ``density``,
+    cleaned of small bits, and the half-resolution alternation map (uint8 0/1).
+
+    Alternations along rows are counted on every other row and those along
+    columns on every other column: the rate over a window is the same and the
+    work is halved."""
+    h, _ = _alternations(hp[::2], swing)
+    _, v = _alternations(hp[:, ::2], swing)
+    h2, v2 = h[:, ::2], v[::2]
+    hh, ww = min(h2.shape[0], v2.shape[0]), min(h2.shape[1], v2.shape[1])
+    h2, v2 = h2[:hh, :ww], v2[:hh, :ww]
+    win = max(window // 2, 2)
+    # Alternations sit on half the columns (rows) of each kept row (column): twice the rate.
+    rate = np.maximum(cv2.boxFilter(h2, cv2.CV_32F, (win, win), borderType=cv2.BORDER_REFLECT),
+                      cv2.boxFilter(v2, cv2.CV_32F, (win, win), borderType=cv2.BORDER_REFLECT))
     m = (rate > density).view(np.uint8)
-    r = max(window // 3, 1)
+    r = max(window // 6, 1)
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, _disk(r))
     m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, _disk(r))
     n, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_area / 4
     keep[0] = False
-    return keep[lab]
+    full_h, full_w = (hp.shape[0] + 1) // 2, (hp.shape[1] + 1) // 2
+    out = np.zeros((full_h, full_w), bool)
+    out[:hh, :ww] = keep[lab]
+    alt = np.zeros((full_h, full_w), np.uint8)
+    alt[:hh, :ww] = h2 | v2
+    return out, alt
 
 
-def _black_fills(page: np.ndarray, coarse: np.ndarray) -> np.ndarray:
-    """Solid ink areas much wider than a line (opened by a disk of radius 4) and large."""
-    solid = (page > 0.6).view(np.uint8)
-    core = cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(4))
+def _black_fills(page: np.ndarray) -> np.ndarray:
+    """Solid ink areas much wider than a line (survive opening by a disk of radius 4) and large;
+    found at half resolution."""
+    half = cv2.resize(page, ((page.shape[1] + 1) // 2, (page.shape[0] + 1) // 2), interpolation=cv2.INTER_AREA)
+    core = cv2.morphologyEx((half > 0.6).view(np.uint8), cv2.MORPH_OPEN, _disk(2))
     n, lab, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= 400
+    keep = stats[:, cv2.CC_STAT_AREA] >= 100
     keep[0] = False
-    return keep[lab] & ~coarse
+    grown = cv2.dilate(keep[lab].view(np.uint8), _disk(1))
+    solid = _up(grown, (slice(0, page.shape[0]), slice(0, page.shape[1])))
+    return solid & (page > 0.5)
 
 
 def _snap(free: np.ndarray, coarse: np.ndarray, alt: np.ndarray, window: int) -> np.ndarray:
     """Screened area = paper pieces of the tone-free drawing that the coarse mask mostly covers
     and that alternate inside (``alt``: the page's alternation map), not white pieces the
-    window's reach merged in."""
+    window's reach merged in. Works on one area's box: pieces cut by its edge are only partial."""
     paper = (free < 0.5).view(np.uint8)
     n, lab = cv2.connectedComponents(paper, connectivity=4)
-    total = np.bincount(lab.ravel(), minlength=n)
-    inside = np.bincount(lab.ravel(), weights=coarse.ravel().astype(np.float64), minlength=n)
+    flat = lab.ravel()
+    total = np.bincount(flat, minlength=n)
+    inside = np.bincount(flat[coarse.ravel()], minlength=n)
+    busy = np.bincount(flat[alt.ravel()], minlength=n) / np.maximum(total, 1)
     share = inside / np.maximum(total, 1)
-    busy = np.bincount(lab.ravel(), weights=alt.ravel().astype(np.float64), minlength=n) / np.maximum(total, 1)
-    take = (share >= 0.5) & (busy > 0.05)
+    edge = np.zeros(n, bool)
+    edge[np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])] = True
+    take = (share >= 0.5) & (busy > 0.025) & ~edge
     take[0] = False
     snapped = take[lab]
     # A piece the window covers only in part (the page's background, or an area whose outline has
     # a gap): take the window's own verdict there, pulled in by a quarter window.
     part = ((share > 0.02) & ~take)[lab]
+    part[lab == 0] = False
     inner = cv2.erode(coarse.view(np.uint8), _disk(window // 4)) > 0
-    near = cv2.boxFilter(alt, cv2.CV_32F, (9, 9)) > 0.1  # white shapes inside a tone stay out
+    near = cv2.boxFilter(alt.view(np.uint8), cv2.CV_32F, (9, 9)) > 0.05  # white shapes inside a tone stay out
     mask = snapped | (part & inner & near)
     # The anti-aliased rim where tone meets a line belongs to the tone, not the line's core.
     rim = (cv2.dilate(mask.view(np.uint8), _disk(1)) > 0) & (free < 0.9)
@@ -312,22 +366,7 @@ def _erase_specks(free: np.ndarray, mask: np.ndarray, coarse: np.ndarray, period
     # Grey halo of a removed dot: clear the low ink around it too.
     speck = cv2.dilate(speck.view(np.uint8), _disk(1)) > 0
     out = free.copy()
-    out[speck & (mask | coarse)] = 0.0
-    return out
-
-
-def _fill_tone(tone: np.ndarray, coarse: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Extend the tone value from the coarse area to the snapped one (nearest coarse pixel)."""
-    missing = mask & ~coarse
-    if not missing.any():
-        return tone
-    _, idx = cv2.distanceTransformWithLabels((~coarse).view(np.uint8), cv2.DIST_L2, 3,
-                                             labelType=cv2.DIST_LABEL_PIXEL)
-    ys, xs = np.nonzero(coarse)
-    lut = np.zeros(int(idx.max()) + 1, np.float32)
-    lut[idx[ys, xs]] = tone[ys, xs]
-    out = tone.copy()
-    out[missing] = lut[idx[missing]]
+    out[speck & zone] = 0.0
     return out
 
 

@@ -1,0 +1,129 @@
+"""Screentone: the manga page renderer's truth, tone detection, removal and the tone modes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import irodori
+from irodori import Hints, IrodoriError, Point
+from irodori.color import rgb_ciede2000
+from irodori.data import manga
+from irodori.synthetic import make_lineart
+from irodori.tones import analyse_tones, apply_tones, tone_layer
+
+KINDS = {"dot": (1, 0, 0), "line": (0, 1, 0), "gradient": (0, 0, 1)}
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+@pytest.fixture(scope="module")
+def drawings():
+    return [make_lineart(384, 384, seed=s) for s in (2, 4)]
+
+
+def _toned(d, kind: str, seed: int) -> manga.MangaPage:
+    return manga.tone_drawing(d.ink, d.colors, seed=seed, style=manga.ToneStyle(kinds=KINDS[kind]))
+
+
+@pytest.mark.parametrize("coverage", [0.1, 0.3, 0.5])
+@pytest.mark.parametrize("kind", [manga.DOT, manga.LINE])
+def test_screen_inks_the_asked_coverage(kind, coverage):
+    s = manga.screen((240, 240), kind, 7.3, 30.0, coverage)
+    assert s.dtype == bool and abs(s.mean() - coverage) < 0.03
+
+
+def test_tone_drawing_truth_is_consistent(drawings):
+    d = drawings[0]
+    a = manga.tone_drawing(d.ink, d.colors, seed=1)
+    b = manga.tone_drawing(d.ink, d.colors, seed=1)
+    assert np.array_equal(a.page, b.page)  # a pure function of the seed
+    assert a.page.dtype == np.float32 and a.page.shape == d.ink.shape
+    assert a.toned.any() and not (a.toned & (d.ink >= 0.5)).any()
+    # Toned areas carry ink (the screen) where the clean drawing is paper.
+    assert a.page[a.toned].mean() > d.ink[a.toned].mean() + 0.08
+    assert a.tone[a.toned].min() > 0 and a.tone[a.tone_kind == manga.NONE].max() == 0
+
+
+def test_make_page_has_panels_gutters_and_lettered_balloons():
+    pairs = [(d.ink, d.colors) for d in (make_lineart(256, 256, seed=s) for s in range(3))]
+    p = manga.make_page(pairs, height=720, width=512, seed=3, supersample=2.0, balloons=(1, 2))
+    assert p.page.shape == (720, 512) and p.colors.shape == (720, 512, 3)
+    assert 3 <= len(p.panels) <= 7
+    assert p.gutter.mean() > 0.05 and (p.colors[p.gutter] == 255).all()
+    assert p.balloon.any() and (p.colors[p.balloon] == 255).all()
+    assert p.text.any() and (p.text & ~p.balloon).sum() < 0.05 * p.text.sum()
+    assert not (p.toned & (p.gutter | p.balloon)).any()
+    assert p.page[p.gutter].mean() < 0.05  # gutters are paper on the scan too
+
+
+@pytest.mark.parametrize("kind,target", [("dot", 0.85), ("line", 0.8), ("gradient", 0.75)])
+def test_detection_finds_the_toned_areas(drawings, kind, target):
+    ious = [_iou(analyse_tones(_toned(d, kind, i).page).mask, _toned(d, kind, i).toned)
+            for i, d in enumerate(drawings)]
+    assert np.mean(ious) >= target, ious
+
+
+def test_clean_line_art_is_left_alone(drawings):
+    for d in drawings:
+        a = analyse_tones(d.ink)
+        assert not a.found and not a.mask.any() and a.ink is d.ink or np.array_equal(a.ink, d.ink)
+    # Dense hatching is line work, not tone: parallel strokes of uneven spacing and length.
+    rng = np.random.default_rng(0)
+    ink = np.zeros((200, 200), np.float32)
+    x = 20.0
+    while x < 180:
+        y0, y1 = rng.integers(10, 60), rng.integers(120, 190)
+        ink[y0:y1, int(x):int(x) + 2] = 1
+        x += rng.uniform(4, 11)
+    assert not analyse_tones(ink).found
+
+
+def _paper_share(image, d) -> float:
+    paper = d.regions >= 0
+    return float((rgb_ciede2000(image[paper], d.colors[paper]) <= 10).mean())
+
+
+def test_toned_drawing_colours_like_its_clean_line_art(drawings):
+    d = drawings[1]
+    page = _toned(d, "dot", 0).page
+    hints = d.hints()
+    clean = _paper_share(irodori.colorize(d.ink, hints, tones="off").image, d)
+    dots_stay = _paper_share(irodori.colorize(page, hints, tones="off").image, d)
+    dropped = irodori.colorize(page, hints)
+    assert _paper_share(dropped.image, d) >= 0.96 * clean > dots_stay
+    assert dropped.meta["tones"]["mode"] == "drop" and dropped.tone is None
+
+
+def test_tone_modes_put_the_tone_back(drawings):
+    d = drawings[0]
+    t = _toned(d, "dot", 0)
+    a = analyse_tones(t.page)
+    img = np.full(d.ink.shape + (3,), 200, np.uint8)
+    assert np.array_equal(apply_tones(img, a, "drop"), img)
+    shaded = apply_tones(img, a, "shade", 0.5)
+    assert (shaded[~a.mask] == 200).all() and shaded[a.mask].mean() < 195
+    kept = apply_tones(img, a, "keep")
+    assert kept[a.mask].mean() < shaded[a.mask].mean()  # dots at full strength
+    assert tone_layer(a, "drop") is None and tone_layer(a, "keep").dtype == np.uint8
+    r = irodori.colorize(t.page, d.hints(), tones="shade")
+    assert r.tone is not None and r.tone.shape == d.ink.shape and r.meta["tones"]["mode"] == "shade"
+    with pytest.raises(IrodoriError, match="tones"):
+        irodori.colorize(t.page, tones="fade")
+
+
+def test_black_fill_stays_black_or_takes_its_hint():
+    ink = np.zeros((160, 160), np.float32)
+    ink[10:150, 10:12] = ink[10:150, 148:150] = ink[10:12, 10:150] = ink[148:150, 10:150] = 1
+    ink[40:120, 40:120] = 1  # a black fill (hair) ...
+    ink[60:70, 60:100] = 0  # ... with a highlight
+    # A screen beside it so the page is analysed as a manga page.
+    ink[20:140, 125:145] = manga.screen((120, 20), manga.DOT, 5.0, 45.0, 0.3)
+    plain = irodori.colorize(ink, Hints((Point(20, 20, (250, 200, 200), 3),)))
+    assert (plain.image[45:55, 45:115] < 30).all()  # stays black
+    blue = irodori.colorize(ink, Hints((Point(20, 20, (250, 200, 200), 3), Point(50, 50, (30, 60, 200), 2))))
+    assert np.abs(blue.image[45:55, 45:115].astype(int) - (30, 60, 200)).max() <= 2
+    assert blue.meta.get("black_fills_coloured") == 1
+    assert (blue.image[62:68, 62:98] > 150).all()  # the highlight is not painted over
