@@ -94,7 +94,8 @@ def test_toned_drawing_colours_like_its_clean_line_art(drawings):
     dots_stay = _paper_share(irodori.colorize(page, hints, tones="off").image, d)
     dropped = irodori.colorize(page, hints)
     assert _paper_share(dropped.image, d) >= 0.96 * clean > dots_stay
-    assert dropped.meta["tones"]["mode"] == "drop" and dropped.tone is None
+    assert dropped.meta["tones"]["mode"] == "drop"
+    assert "tone" not in [layer.name for layer in dropped.layers]
 
 
 def test_tone_modes_put_the_tone_back(drawings):
@@ -109,7 +110,9 @@ def test_tone_modes_put_the_tone_back(drawings):
     assert kept[a.mask].mean() < shaded[a.mask].mean()  # dots at full strength
     assert tone_layer(a, "drop") is None and tone_layer(a, "keep").dtype == np.uint8
     r = irodori.colorize(t.page, d.hints(), tones="shade")
-    assert r.tone is not None and r.tone.shape == d.ink.shape and r.meta["tones"]["mode"] == "shade"
+    tone = [layer for layer in r.layers if layer.name == "tone"]
+    assert len(tone) == 1 and tone[0].blend == "multiply" and tone[0].rgba.shape == d.ink.shape + (4,)
+    assert r.meta["tones"]["mode"] == "shade" and tone[0].rgba[..., 3][a.mask].mean() > 20
     with pytest.raises(IrodoriError, match="tones"):
         irodori.colorize(t.page, tones="fade")
 

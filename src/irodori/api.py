@@ -9,11 +9,12 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
+from .compose import Layer, lines_layer
 from .errors import IrodoriError
 from .hints import Hints
-from .compose import composite, lines_layer
 from .methods import Reference, Result, build_options, describe_methods, get_method
-from .tones import TONE_MODES, ToneAnalysis, analyse_tones, apply_tones, tone_layer
+from .methods.base import with_layers
+from .tones import TONE_MODES, ToneAnalysis, analyse_tones, tone_layer
 
 
 def check_ink(ink: Any) -> np.ndarray:
@@ -106,10 +107,15 @@ def _tones_back(result: Result, analysis: ToneAnalysis, hints: Hints, mode: str)
                     flats[holes & ~hinted[lab_h]] = 255
             result.flats = flats
             result.lines = lines_layer(ink)
-            result.image = composite(flats, ink)
             result.meta["black_fills_coloured"] = int(len(np.unique(hit[hit > 0])))
-    result.image = apply_tones(result.image, analysis, mode)
-    result.tone = tone_layer(analysis, mode)
+    alpha = tone_layer(analysis, mode)
+    extra = []
+    if alpha is not None:
+        rgba = np.zeros(alpha.shape + (4,), np.uint8)
+        rgba[..., 3] = alpha
+        extra.append(Layer("tone", rgba, blend="multiply"))
+    # Recompose the picture from its layers (flats, the method's own layers, tone, lines).
+    result = with_layers(result, extra)
     result.meta["tones"] = {"mode": mode, "period": round(analysis.period, 2),
                             "area": round(float(analysis.mask.mean()), 4),
                             "seconds": round(analysis.seconds, 4)}
