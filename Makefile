@@ -36,14 +36,15 @@ TRAIN_CONFIG ?= $(shell test -x $(BIN)/python && $(BIN)/python -c "import torch;
 train-default: install
 	test -f data/openmoji/manifest.csv || $(BIN)/irodori data build openmoji --out data/openmoji --quiet
 	test -f data/dicebear/manifest.csv || $(BIN)/irodori data build dicebear --out data/dicebear --quiet
+	test -f data/openclipart/manifest.csv || $(BIN)/irodori data build openclipart --out data/openclipart --quiet
 	mkdir -p runs/default
-	$(BIN)/irodori train --data data/openmoji --data data/dicebear --config $(TRAIN_CONFIG) \
+	$(BIN)/irodori train --data data/openmoji --data data/dicebear --data data/openclipart --config $(TRAIN_CONFIG) \
 		--out runs/default --max-minutes $(TRAIN_MINUTES) --no-progress \
 		$$(test -f runs/default/checkpoint.pt && echo --resume) >> runs/default/train.log 2>&1
 	mkdir -p src/irodori/models
 	$(BIN)/irodori export runs/default -o src/irodori/models/default.onnx --overwrite
 
-# Compare every registered method on the OpenMoji and DiceBear test splits (reports/eval/report.md,
+# Compare every registered method on the OpenMoji, DiceBear and OpenClipart test splits (reports/eval/report.md,
 # results.csv, grids, plots) and refresh the README's "How the methods compare" block and its grid.
 # The whole test splits (241 + 161 pictures, every method, five hint settings) in two worker processes;
 # EVAL_ARGS="--workers 2 --limit 80" evaluates a hashed sample of 80 pictures per split instead.
@@ -51,8 +52,9 @@ EVAL_ARGS ?= --workers 2
 eval: install
 	test -f data/openmoji/manifest.csv || $(BIN)/irodori data build openmoji --out data/openmoji --quiet
 	test -f data/dicebear/manifest.csv || $(BIN)/irodori data build dicebear --out data/dicebear --quiet
+	test -f data/openclipart/manifest.csv || $(BIN)/irodori data build openclipart --out data/openclipart --quiet
 	mkdir -p reports
-	$(BIN)/irodori eval --data data/openmoji --data data/dicebear \
+	$(BIN)/irodori eval --data data/openmoji --data data/dicebear --data data/openclipart \
 		-o reports/eval --overwrite $(EVAL_ARGS)
 	$(BIN)/python -m irodori.eval.readme reports/eval README.md \
 		--grid reports/eval/grids/dicebear_16.png --grid-to docs/eval-grid.png

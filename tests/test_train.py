@@ -117,3 +117,20 @@ def test_ddp_two_gloo_processes_keep_weights_equal(tiny_data, tmp_path):
     fresh = Generator(load_config(TINY_CONFIG).generator).state_dict()
     changed = any(not torch.equal(fresh[k], r0["netG"][k]) for k in fresh)
     assert changed
+
+
+def test_source_balance_draws_small_folders_more_often():
+    from irodori.train.data import BalancedConcat, source_shares
+
+    assert source_shares([900, 100], 0.0) == pytest.approx([0.9, 0.1])
+    assert source_shares([900, 100], 1.0) == pytest.approx([0.5, 0.5])
+    assert source_shares([900, 100], 0.5) == pytest.approx([0.75, 0.25])
+    with pytest.raises(IrodoriError, match="source_balance"):
+        source_shares([1, 2], 1.5)
+    big, small = [("big", i) for i in range(90)], [("small", i) for i in range(10)]
+    ds = BalancedConcat([big, small], source_shares([90, 10], 1.0))
+    items = [ds[i] for i in range(len(ds))]
+    assert len(ds) == 100 and sum(s == "small" for s, _ in items) == 50
+    assert {i for s, i in items if s == "small"} == set(range(10))  # the small source repeats, whole
+    with pytest.raises(IrodoriError, match="source_balance"):
+        config_from_dict({"source_balance": 2.0})

@@ -14,7 +14,7 @@ data_app = typer.Typer(name="data", help="Build and inspect training/evaluation 
 
 @data_app.command("build")
 def build_cmd(
-    source: str = typer.Argument(..., help="openmoji | dicebear | folder"),
+    source: str = typer.Argument(..., help="openmoji | dicebear | openclipart | folder"),
     path: Optional[Path] = typer.Argument(None, help="folder of colour illustrations (source 'folder' only)"),
     out: Path = typer.Option(..., "--out", "-o", help="output dataset folder (resumable)"),
     size: int = typer.Option(256, help="picture size in pixels (shorter side)"),
@@ -31,6 +31,8 @@ def build_cmd(
                                           "(0 = off, 1 = typical, up to 2): pencil or scanned ink with "
                                           "double strokes, gaps, hatching, grey paper, JPEG; colours "
                                           "unchanged, clean line art kept in clean/"),
+    from_dir: Optional[Path] = typer.Option(None, "--from", help="openclipart: an extracted openclipart-svg "
+                                            "package (default: download it with apt-get into ~/.cache)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
     """Build a dataset of line-art/colour pairs into OUT (manifest.csv is written last)."""
@@ -48,6 +50,10 @@ def build_cmd(
         raise IrodoriError(f"source {source!r} takes no folder argument (got {path})")
     elif source == "dicebear":
         kwargs = {"n": n, "style": style, "pairs_per_seed": pairs_per_seed}
+    elif source == "openclipart":
+        kwargs = {"folder": from_dir}
+    if from_dir is not None and source != "openclipart":
+        raise IrodoriError(f"--from is for the openclipart source, not {source!r}")
     report = build_dataset(make_source(source, **kwargs), out, size=size, limit=limit, workers=workers,
                            progress=not quiet, rough=rough)
     typer.echo(report.summary())

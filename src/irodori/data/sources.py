@@ -65,11 +65,12 @@ class Source:
         return {}
 
 
-SOURCE_NAMES = ("openmoji", "dicebear", "folder")
+SOURCE_NAMES = ("openmoji", "dicebear", "openclipart", "folder")
 
 
 def make_source(name: str, **kwargs: Any) -> Source:
-    """Build a source by name: ``openmoji``, ``dicebear`` (``style``, ``n``) or ``folder`` (``path``)."""
+    """Build a source by name: ``openmoji``, ``dicebear`` (``style``, ``n``), ``openclipart``
+    (``folder``: an extracted package, None = download) or ``folder`` (``path``)."""
     factories: dict[str, Callable[..., Source]] = {}
     if name == "openmoji":
         from .openmoji import OpenMojiSource
@@ -77,6 +78,9 @@ def make_source(name: str, **kwargs: Any) -> Source:
     elif name == "dicebear":
         from .dicebear import DiceBearSource
         factories[name] = DiceBearSource
+    elif name == "openclipart":
+        from .openclipart import OpenClipartSource
+        factories[name] = OpenClipartSource
     elif name == "folder":
         from .folder import FolderSource
         factories[name] = FolderSource

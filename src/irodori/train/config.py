@@ -25,7 +25,9 @@ class TrainConfig:
     every ``d_every`` generator steps with gradient penalty ``gp_weight``.
     Learning rates decay linearly to 10 % from ``decay_start`` (a fraction of
     ``steps``). Hints: with probability ``hint_zero_prob`` none, otherwise
-    ``2**u`` points, ``u`` uniform in ``[0, log2(hint_max)]``.
+    ``2**u`` points, ``u`` uniform in ``[0, log2(hint_max)]``. Sources: with
+    several ``--data`` folders, ``source_balance`` 0 draws every pair equally
+    often, 1 every folder equally often (see ``train.data.source_shares``).
     """
 
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
@@ -48,6 +50,7 @@ class TrainConfig:
     ema_decay: float = 0.999
     hint_zero_prob: float = 0.25
     hint_max: int = 128
+    source_balance: float = 0.0
     log_every: int = 10
     val_every: int = 500
     val_images: int = 48
@@ -72,6 +75,8 @@ class TrainConfig:
                      "threads", "hint_max"):
             if getattr(self, name) < 1:
                 raise IrodoriError(f"bad train config: {name} must be >= 1, got {getattr(self, name)}")
+        if not 0 <= self.source_balance <= 1:
+            raise IrodoriError(f"bad train config: source_balance must be in [0, 1], got {self.source_balance}")
         if not 0 <= self.ema_decay < 1 or not 0 <= self.hint_zero_prob <= 1:
             raise IrodoriError("bad train config: ema_decay in [0, 1) and hint_zero_prob in [0, 1]")
 

@@ -21,13 +21,52 @@ from ..hints import simulate_hints
 from ..methods._neural_io import hint_map
 
 
-def open_split(roots: Sequence[str | os.PathLike[str]], split: str, size: int) -> Dataset:
+class BalancedConcat(Dataset):
+    """Several datasets as one, each drawn ``share[k]`` of the time whatever its size.
+
+    Item ``i`` of the virtual dataset is item ``i mod n_k`` of the dataset
+    ``k`` whose block holds ``i``; block ``k`` is ``round(total * share[k])``
+    long, with ``total`` the summed length of the parts, so an epoch has the
+    usual length and a small source is repeated, a large one sampled (the
+    DistributedSampler's shuffle decides which of its items an epoch meets).
+    """
+
+    def __init__(self, parts: Sequence[Dataset], shares: Sequence[float]) -> None:
+        total = sum(len(p) for p in parts)
+        self.parts = list(parts)
+        self.lengths = [max(1, int(round(total * s))) for s in shares]
+        self.starts = np.cumsum([0] + self.lengths)
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def __getitem__(self, i: int) -> dict:
+        k = int(np.searchsorted(self.starts, i, side="right")) - 1
+        part = self.parts[k]
+        return part[(int(i) - int(self.starts[k])) % len(part)]
+
+
+def source_shares(sizes: Sequence[int], balance: float) -> list[float]:
+    """Each source's share of the training draws: proportional to ``size ** (1 - balance)``.
+
+    ``balance`` 0 draws every pair equally often (a large source dominates),
+    1 draws every source equally often; 0.5 is in between (square root).
+    """
+    if not 0.0 <= balance <= 1.0:
+        raise IrodoriError(f"source_balance must be in [0, 1], got {balance}")
+    weights = [float(n) ** (1.0 - balance) for n in sizes]
+    return [w / sum(weights) for w in weights]
+
+
+def open_split(roots: Sequence[str | os.PathLike[str]], split: str, size: int,
+               balance: float = 0.0) -> Dataset:
     """The ``split`` of every dataset folder in ``roots`` as one torch Dataset of pairs at ``size``.
 
     Uses the data package's ``PairDataset`` (``augment=False``,
     ``hint_mode=None``: this module does its own seeded augmentation and
-    dots). Raises IrodoriError when a folder is not a dataset or the split is
-    empty.
+    dots). With ``balance`` > 0 the folders are drawn by
+    :func:`source_shares` (:class:`BalancedConcat`) instead of by size.
+    Raises IrodoriError when a folder is not a dataset or the split is empty.
     """
     for root in roots:
         if not os.path.isfile(os.path.join(root, "manifest.csv")):
@@ -42,6 +81,8 @@ def open_split(roots: Sequence[str | os.PathLike[str]], split: str, size: int) -
             parts.append(ds)
     if not parts:
         raise IrodoriError(f"no {split!r} images in {', '.join(map(str, roots))}")
+    if balance > 0.0 and len(parts) > 1:
+        return BalancedConcat(parts, source_shares([len(p) for p in parts], balance))
     return ConcatDataset(parts)
 
 

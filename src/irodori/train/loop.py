@@ -107,7 +107,7 @@ def train(data: Sequence[str | os.PathLike[str]], config: TrainConfig, out: str 
         raise IrodoriError(f"cannot resume: no checkpoint in {out}")
     if not resume and ckpt_path.exists():
         raise IrodoriError(f"{out} already holds a run; pass --resume to continue it")
-    train_ds = open_split(data, "train", config.image_size)
+    train_ds = open_split(data, "train", config.image_size, balance=config.source_balance)
     val_ds = open_split(data, "val", config.image_size) if rank == 0 else None
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
