@@ -5,11 +5,14 @@
 >>> hints = irodori.Hints.from_json("page.hints.json")
 >>> result = irodori.colorize(ink, hints, method="fill")
 >>> result.image.shape, result.flats.shape
+>>> drawing = irodori.prepare(ink)        # re-colouring with new hints reuses it
+>>> result = irodori.colorize(drawing, hints, method="fill")
 """
 
 from __future__ import annotations
 
 from .api import colorize, list_methods
+from .drawing import Drawing, prepare
 from .errors import IrodoriError
 from .hints import Hints, Point, Stroke
 from .io import load_lineart, read_rgb
@@ -18,5 +21,5 @@ from .reference_image import Reference
 
 __version__ = "0.1.0"
 
-__all__ = ["colorize", "list_methods", "load_lineart", "read_rgb", "Hints", "Point", "Stroke",
+__all__ = ["colorize", "prepare", "Drawing", "list_methods", "load_lineart", "read_rgb", "Hints", "Point", "Stroke",
            "Reference", "Result", "IrodoriError", "__version__"]

@@ -1,7 +1,12 @@
-"""The Python API: one call colours a line drawing with any registered method."""
+"""The Python API: one call colours a line drawing with any registered method.
+
+``check_ink`` and ``prepare`` live in :mod:`irodori.drawing` and are re-exported here.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 from typing import Any
 
@@ -10,6 +15,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from .compose import Layer, lines_layer
+from .drawing import Drawing, check_ink, prepare
 from .errors import IrodoriError
 from .hints import Hints
 from .methods import Reference, Result, build_options, describe_methods, get_method
@@ -17,27 +23,15 @@ from .methods.base import with_layers
 from .tones import TONE_MODES, ToneAnalysis, analyse_tones, tone_layer
 
 
-def check_ink(ink: Any) -> np.ndarray:
-    """Validate an ink map: ``(H, W)`` float in ``[0, 1]``; returns it as float32."""
-    arr = np.asarray(ink)
-    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
-        raise IrodoriError(f"ink must be an (H, W) array, got shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.floating):
-        raise IrodoriError(f"ink must be float in [0, 1] (1 = ink), got dtype {arr.dtype}; "
-                           "use irodori.load_lineart to read a file")
-    arr = arr.astype(np.float32, copy=False)
-    if not np.isfinite(arr).all() or arr.min() < 0 or arr.max() > 1:
-        raise IrodoriError("ink must hold finite values in [0, 1]")
-    return arr
-
-
-def colorize(ink: np.ndarray, hints: Hints | None = None, reference: Reference | None = None,
+def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None, reference: Reference | None = None,
              method: str = "fill", tones: str = "drop", **options: Any) -> Result:
     """Colour a line drawing.
 
     Parameters
     ----------
-    ink : (H, W) float32 ndarray in [0, 1], 1 = ink (see :func:`irodori.load_lineart`).
+    ink : (H, W) float32 ndarray in [0, 1], 1 = ink (see :func:`irodori.load_lineart`),
+        or a :class:`~irodori.drawing.Drawing` from :func:`irodori.prepare`: colouring the
+        same drawing again with other hints then reuses what depends on the lines alone.
     hints : Hints or None; coordinates in pixels of ``ink``.
     reference : Reference or None; a coloured page of the same character.
     method : a registered method name (:func:`irodori.list_methods`).
@@ -54,7 +48,8 @@ def colorize(ink: np.ndarray, hints: Hints | None = None, reference: Reference |
     Result with ``image (H, W, 3) uint8``, ``flats (H, W, 4) uint8``,
     ``lines (H, W) uint8``, ``regions (H, W) int32`` or None and ``meta``.
     """
-    ink = check_ink(ink)
+    drawing = prepare(ink, copy=False)  # a plain array: a drawing for this call only
+    ink = drawing.ink
     if tones not in TONE_MODES:
         raise IrodoriError(f"unknown tones mode {tones!r}; expected one of {', '.join(TONE_MODES)}")
     colorizer = get_method(method)
@@ -69,9 +64,14 @@ def colorize(ink: np.ndarray, hints: Hints | None = None, reference: Reference |
     if caps.needs_reference and reference is None:
         raise IrodoriError(f"method {method!r} needs a coloured reference (--reference)")
     start = time.perf_counter()
-    analysis = analyse_tones(ink) if tones != "off" else None
-    work = analysis.ink if analysis is not None and analysis.found else ink
-    result = colorizer.run(work, hints, reference, opts)
+    analysis = drawing.memo("tones", (), lambda: analyse_tones(ink)) if tones != "off" else None
+    work = drawing
+    if analysis is not None and analysis.found:  # the methods colour the page without its tone
+        work = drawing.memo("tones.drawing", (), lambda: Drawing(analysis.ink, copy=False))
+    if _takes_drawing(type(colorizer)):
+        result = colorizer.run(work.ink, hints, reference, opts, drawing=work)  # type: ignore[call-arg]
+    else:
+        result = colorizer.run(work.ink, hints, reference, opts)
     if analysis is not None and analysis.found:
         result = _tones_back(result, analysis, hints, tones)
     result.meta.setdefault("method", method)
@@ -120,6 +120,12 @@ def _tones_back(result: Result, analysis: ToneAnalysis, hints: Hints, mode: str)
                             "area": round(float(analysis.mask.mean()), 4),
                             "seconds": round(analysis.seconds, 4)}
     return result
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_drawing(cls: type) -> bool:
+    """Whether a method's ``run`` accepts the prepared drawing (keyword ``drawing``)."""
+    return "drawing" in inspect.signature(cls.run).parameters
 
 
 def list_methods() -> list[dict[str, Any]]:

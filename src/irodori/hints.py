@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator, Union
 
@@ -245,6 +245,53 @@ class Hints:
                 palette.append(hint.color)
             _draw(labels, hint, index[hint.color])
         return labels, palette
+
+    def label_pixels(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[RGB | None]]:
+        """The hint pixels of :meth:`label_map` without the full-size map.
+
+        Returns ``(ys, xs, labels, palette)``: ``(P,) int64`` rows and columns
+        of every hint pixel in raster order, ``(P,) int32`` labels ``k + 1``
+        for ``palette[k]``. Each hint is drawn in its own bounding box, so the
+        cost follows the hints' area, not the image's.
+        """
+        self.validate(shape)
+        h, w = shape
+        palette: list[RGB | None] = []
+        index: dict[RGB | None, int] = {}
+        parts_k, parts_v = [], []
+        for hint in self.items:
+            if hint.color not in index:
+                index[hint.color] = len(palette) + 1
+                palette.append(hint.color)
+            if isinstance(hint, Point):
+                pts, reach = [(hint.x, hint.y)], hint.radius
+            else:
+                pts, reach = list(hint.points), hint.width / 2.0
+            xs = [p[0] for p in pts]
+            ys = [p[1] for p in pts]
+            x0 = min(max(int(math.floor(min(xs) - reach)) - 1, 0), w - 1)
+            x1 = min(max(int(math.ceil(max(xs) + reach)) + 1, 0), w - 1)
+            y0 = min(max(int(math.floor(min(ys) - reach)) - 1, 0), h - 1)
+            y1 = min(max(int(math.ceil(max(ys) + reach)) + 1, 0), h - 1)
+            box = np.zeros((y1 - y0 + 1, x1 - x0 + 1), np.int32)
+            _draw(box, _shifted(hint, -x0, -y0, (w, h)), 1)
+            by, bx = np.nonzero(box)
+            parts_k.append((by + y0).astype(np.int64) * w + (bx + x0))
+            parts_v.append(np.full(len(by), index[hint.color], np.int32))
+        if not parts_k:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32), palette
+        keys, vals = np.concatenate(parts_k), np.concatenate(parts_v)
+        # later hints paint over earlier ones: keep each pixel's last value
+        uniq, last = np.unique(keys[::-1], return_index=True)
+        vals = vals[::-1][last]
+        return uniq // w, uniq % w, vals, palette
+
+
+def _shifted(hint: Hint, dx: float, dy: float, size: tuple[int, int]) -> Hint:
+    """The hint moved by ``(dx, dy)`` (drawing it into a box cut out of an image of ``size (W, H)``)."""
+    if isinstance(hint, Point):
+        return replace(hint, x=hint.x + dx, y=hint.y + dy)
+    return replace(hint, points=tuple((x + dx, y + dy) for x, y in hint.points))
 
 
 def _hint_from_dict(h: Any, i: int) -> Hint:

@@ -91,30 +91,34 @@ def default_gap(shape: tuple[int, int]) -> float:
     return max(3.0, 0.004 * max(shape))
 
 
-def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold: float = 0.3,
-                       work_pixels: int = DEFAULT_WORK_PIXELS,
-                       marks: np.ndarray | None = None) -> RegionGraph:
-    """Over-segment the paper of a line drawing and build its region adjacency graph.
+@dataclass(frozen=True)
+class RegionBase:
+    """The part of :func:`build_region_graph` that hint marks do not change.
 
-    Parameters
-    ----------
-    ink : (H, W) float32 in [0, 1], 1 = ink.
-    gap : largest gap in a line (pixels) that separates regions; None =
-        :func:`default_gap`.
-    ink_threshold : pixels with ink below this are paper.
-    work_pixels : the working map is reduced by the smallest integer factor
-        that brings it under this many pixels.
-    marks : (H, W) int or None, labels > 0 that must not share a region with
-        another label (for instance rasterized hints, see
-        :meth:`irodori.hints.Hints.label_map`). Each label's pixels on paper
-        seed a region of their own, so a region thinner than ``gap`` that is
-        joined to its neighbour through a gap is still separated when it is
-        marked. A seed holding one label becomes that label's; a seed holding
-        several is dropped and its paper is shared out by the marks.
+    Computed once per drawing, ``gap`` and ``ink_threshold`` (see
+    :class:`irodori.drawing.Drawing`): the closed areas at full resolution,
+    the working map and its seeds. Arrays are read-only.
+    """
 
-    Returns
-    -------
-    RegionGraph (see its attributes; module docstring for the method).
+    shape: tuple[int, int]
+    gap: float
+    f: int
+    n_closed: int
+    closed: np.ndarray      # (H, W) int32 closed paper areas, 0 = ink
+    ink_low: np.ndarray     # (hl, wl) float32 max-pooled ink
+    paper_low: np.ndarray   # (hl, wl) uint8
+    dist: np.ndarray        # (hl, wl) float32 distance to ink on the working map
+    seeds: np.ndarray       # (hl, wl) int32 seed cores, 0 = none
+    n_seed: int
+    low_cc: np.ndarray      # (hl, wl) int32 paper components of the working map
+    n_low: int
+
+
+def region_base(ink: np.ndarray, gap: float | None = None, ink_threshold: float = 0.3,
+                work_pixels: int = DEFAULT_WORK_PIXELS) -> RegionBase:
+    """Steps 1 to 3 of :func:`build_region_graph` up to the seeds, which need no hints.
+
+    ``ink (H, W) float32 [0, 1]``; see :func:`build_region_graph` for the rest.
     """
     ink = np.asarray(ink, dtype=np.float32)
     if ink.ndim != 2 or ink.size == 0:
@@ -128,6 +132,7 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
     # 1. closed areas at full resolution
     paper = (ink < ink_threshold).view(np.uint8)
     n_closed, closed = cv2.connectedComponents(paper, connectivity=4, ltype=cv2.CV_32S)
+    del paper
 
     # 2. working map: max-pooled ink, so a block is paper only if all of it is
     hl, wl = -(-h // f), -(-w // f)
@@ -147,19 +152,96 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
         ink_low = np.ascontiguousarray(ink_low)
     paper_low = (ink_low < ink_threshold).astype(np.uint8)
 
-    # 3. seeds and watershed on the working map
+    # 3. seeds on the working map
     dist = cv2.distanceTransform(paper_low, cv2.DIST_L2, 5)
     radius = (gap / 2.0 + 0.5) / f  # half a pixel of slack for anti-aliased line ends
     n_seed, seeds = cv2.connectedComponents((dist > radius).view(np.uint8) if radius > 0 else paper_low,
                                             connectivity=4, ltype=cv2.CV_32S)
     n_low, low_cc = cv2.connectedComponents(paper_low, connectivity=4, ltype=cv2.CV_32S)
+    for a in (closed, ink_low, paper_low, dist, seeds, low_cc):
+        a.setflags(write=False)
+    return RegionBase(shape=(h, w), gap=gap, f=f, n_closed=int(n_closed), closed=closed, ink_low=ink_low,
+                      paper_low=paper_low, dist=dist, seeds=seeds, n_seed=int(n_seed), low_cc=low_cc,
+                      n_low=int(n_low))
+
+
+def marks_keep_regions(base: RegionBase, marks: "np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]") -> bool:
+    """True if ``marks`` give the same regions as no marks (each mark on a seed core, one label a core).
+
+    Then the graph built without marks can serve (region ids may differ, the
+    regions do not). ``marks``: an (H, W) int map or sparse ``(ys, xs, labels)``.
+    """
+    ys, xs, lab = _marks_low(base, marks)
+    if not len(ys):
+        return True
+    core = base.seeds[ys, xs]
+    if (core == 0).any():
+        return False
+    pair = np.unique(core.astype(np.int64) * (int(lab.max()) + 1) + lab)
+    return len(np.unique(pair // (int(lab.max()) + 1))) == len(pair)
+
+
+def _marks_low(base: RegionBase, marks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mark pixels sampled on the working map's grid and on its paper: ``(ys, xs, labels)``."""
+    f = base.f
+    if isinstance(marks, tuple):
+        ys, xs, lab = (np.asarray(a) for a in marks)
+        on = (ys % f == 0) & (xs % f == 0) & (lab > 0)
+        ys, xs, lab = ys[on] // f, xs[on] // f, lab[on].astype(np.int64)
+    else:
+        m = np.asarray(marks)[::f, ::f]
+        ys, xs = np.nonzero(m)
+        lab = m[ys, xs].astype(np.int64)
+    keep = base.paper_low[ys, xs] > 0
+    return ys[keep], xs[keep], lab[keep]
+
+
+def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold: float = 0.3,
+                       work_pixels: int = DEFAULT_WORK_PIXELS,
+                       marks: "np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray] | None" = None,
+                       base: RegionBase | None = None) -> RegionGraph:
+    """Over-segment the paper of a line drawing and build its region adjacency graph.
+
+    Parameters
+    ----------
+    ink : (H, W) float32 in [0, 1], 1 = ink.
+    gap : largest gap in a line (pixels) that separates regions; None =
+        :func:`default_gap`.
+    ink_threshold : pixels with ink below this are paper.
+    work_pixels : the working map is reduced by the smallest integer factor
+        that brings it under this many pixels.
+    marks : (H, W) int, sparse ``(ys, xs, labels)`` or None: labels > 0 that
+        must not share a region with another label (for instance rasterized
+        hints, see :meth:`irodori.hints.Hints.label_pixels`). Each label's
+        pixels on paper seed a region of their own, so a region thinner than
+        ``gap`` that is joined to its neighbour through a gap is still
+        separated when it is marked. A seed holding one label becomes that
+        label's; a seed holding several is dropped and its paper is shared
+        out by the marks.
+    base : the hint-free steps already computed for this ink, gap and
+        threshold (:func:`region_base`), or None to compute them.
+
+    Returns
+    -------
+    RegionGraph (see its attributes; module docstring for the method).
+    """
+    if base is None:
+        base = region_base(ink, gap, ink_threshold, work_pixels)
+    h, w = base.shape
+    gap, f = base.gap, base.f
+    hl, wl = base.paper_low.shape
+    closed, n_closed = base.closed, base.n_closed
+    ink_low, paper_low, dist, low_cc, n_low = base.ink_low, base.paper_low, base.dist, base.low_cc, base.n_low
+    seeds, n_seed = base.seeds, base.n_seed
     if marks is not None:
-        n_seed = _add_marks(seeds, n_seed, marks, f, paper_low, low_cc, dist)
+        seeds = seeds.copy()
+        n_seed = _add_marks(seeds, n_seed, _marks_low(base, marks), low_cc, dist)
     has_seed = np.zeros(n_low, bool)
     has_seed[low_cc[seeds > 0]] = True
     has_seed[0] = True
     missing = np.flatnonzero(~has_seed)
     if len(missing):
+        seeds = seeds.copy() if not seeds.flags.writeable else seeds
         new_id = np.zeros(n_low, np.int32)
         new_id[missing] = n_seed + np.arange(len(missing), dtype=np.int32)
         thin = new_id[low_cc] > 0
@@ -266,15 +348,13 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
                        area=area, closed=closed_of, scale=int(f), gap=gap)
 
 
-def _add_marks(seeds: np.ndarray, n_seed: int, marks: np.ndarray, f: int, paper_low: np.ndarray,
+def _add_marks(seeds: np.ndarray, n_seed: int, marks_low: tuple[np.ndarray, np.ndarray, np.ndarray],
                low_cc: np.ndarray, dist: np.ndarray) -> int:
-    """Turn marks into watershed seeds (in place); returns the new seed count (ids ``< n``)."""
-    m = np.asarray(marks)[::f, ::f]
-    m = np.where(paper_low > 0, m, 0).astype(np.int64)
-    if not m.any():
+    """Turn marks (on the working map, from :func:`_marks_low`) into watershed seeds (in place);
+    returns the new seed count (ids ``< n``)."""
+    ys, xs, lab = marks_low
+    if not len(ys):
         return n_seed
-    ys, xs = np.nonzero(m)
-    lab = m[ys, xs]
     # one seed per (label, closed area) so a seed never spans two areas
     key = low_cc[ys, xs].astype(np.int64) * (int(lab.max()) + 1) + lab
     uniq, inv = np.unique(key, return_inverse=True)

@@ -2,7 +2,9 @@
 
 A method is a class with a ``name``, a ``description``, declared
 :class:`Capabilities`, a frozen ``Options`` dataclass of its options with
-their defaults, and ``run(ink, hints, reference, options) -> Result``. The
+their defaults, and ``run(ink, hints, reference, options) -> Result``
+(optionally with a keyword ``drawing``: the prepared
+:class:`~irodori.drawing.Drawing` of ``ink``, to reuse work across colourings). The
 registry (:mod:`irodori.methods`) validates input and options once, at the
 boundary, so methods can trust what they get.
 
@@ -23,6 +25,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from ..compose import Layer, composite, flatten, lines_layer
+from ..drawing import Drawing
 from ..errors import IrodoriError
 from ..hints import Hints
 from ..reference_image import Reference
@@ -112,9 +115,15 @@ class Result:
     layers: list[Layer] = field(default_factory=list)
 
 
-def make_result(flats: np.ndarray, ink: np.ndarray, regions: np.ndarray | None = None,
+def make_result(flats: np.ndarray, ink: "np.ndarray | Drawing", regions: np.ndarray | None = None,
                 **meta: Any) -> Result:
-    """Assemble a Result from ``flats (H, W, 4) uint8`` RGBA and ``ink (H, W) float32``."""
+    """Assemble a Result from ``flats (H, W, 4) uint8`` RGBA and ``ink (H, W) float32``.
+
+    ``ink`` may be a :class:`~irodori.drawing.Drawing`, whose line layer is then reused.
+    """
+    if isinstance(ink, Drawing):
+        return Result(image=composite(flats, ink.ink), flats=flats, lines=ink.lines,
+                      regions=regions, meta=dict(meta))
     return Result(image=composite(flats, ink), flats=flats, lines=lines_layer(ink),
                   regions=regions, meta=dict(meta))
 
@@ -174,6 +183,11 @@ class Colorizer(Protocol):
 
     def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None,
             options: Any) -> Result: ...
+
+    # A method may also accept ``drawing: Drawing`` as a keyword argument of
+    # ``run``: the prepared drawing of ``ink`` (:mod:`irodori.drawing`), to keep
+    # what depends on the line art alone across colourings. The API passes it
+    # to every method whose ``run`` names it.
 
 
 def option_specs(options_cls: type) -> list[dict[str, Any]]:

@@ -55,7 +55,8 @@ from scipy.sparse.csgraph import connected_components
 from ..errors import IrodoriError
 from ..graphcut import alpha_expansion
 from ..hints import Hints, Point
-from ..regions import RegionGraph, build_region_graph
+from ..drawing import Drawing
+from ..regions import RegionGraph
 from . import register
 from .base import Capabilities, Reference, Result, make_result, option
 
@@ -102,37 +103,42 @@ class Fill:
                 raise IrodoriError(f"option ink_threshold must be in (0, 1), got {self.ink_threshold}")
 
     def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None,
-            options: Options) -> Result:
+            options: Options, drawing: Drawing | None = None) -> Result:
         if not hints:
             raise IrodoriError("method 'fill' needs at least one hint (a point or a stroke)")
-        flats, regions, meta = fill_flats(ink, hints, gap=options.gap, unhinted=options.unhinted,
+        drawing = drawing if drawing is not None else Drawing(ink, copy=False)
+        flats, regions, meta = fill_flats(drawing, hints, gap=options.gap, unhinted=options.unhinted,
                                           ink_threshold=options.ink_threshold)
-        return make_result(flats, ink, regions=regions, **meta)
+        return make_result(flats, drawing, regions=regions, **meta)
 
 
-def fill_flats(ink: np.ndarray, hints: Hints, gap: float | None = None, unhinted: str = "connected",
-               ink_threshold: float = 0.3) -> tuple[np.ndarray, np.ndarray, dict]:
+def fill_flats(ink: "np.ndarray | Drawing", hints: Hints, gap: float | None = None,
+               unhinted: str = "connected", ink_threshold: float = 0.3) -> tuple[np.ndarray, np.ndarray, dict]:
     """Flat colours from hints.
 
     Parameters
     ----------
-    ink : (H, W) float32 in [0, 1], 1 = ink.
+    ink : (H, W) float32 in [0, 1], 1 = ink, or its prepared
+        :class:`~irodori.drawing.Drawing` (whose hint-free region graph is reused).
     hints : at least one hint; colour None = leave that area unfilled.
     gap, unhinted, ink_threshold : see ``Fill.Options``.
 
     Returns
     -------
     flats : (H, W, 4) uint8 RGBA, alpha 255 where coloured, 0 where unfilled.
-    regions : (H, W) int32 region id of every pixel.
+    regions : (H, W) int32 region id of every pixel (read-only when it comes
+        from the drawing).
     meta : region count, gap, working scale and timings (seconds).
     """
     t0 = time.perf_counter()
+    drawing = ink if isinstance(ink, Drawing) else Drawing(ink, copy=False)
+    ink = drawing.ink
     # Hints act through their centre lines: a fat dot that spills over a thin line
-    # must not seed the region beyond it.
-    hint_labels, palette = _centre_lines(hints).label_map(ink.shape)
-    rg = build_region_graph(ink, gap=gap, ink_threshold=ink_threshold, marks=hint_labels)
+    # must not seed the region beyond it. Only their pixels are drawn, not a page-sized map.
+    ys, xs, marks, palette = _centre_lines(hints).label_pixels(ink.shape)
+    rg = drawing.region_graph(gap=gap, ink_threshold=ink_threshold, marks=(ys, xs, marks))
     t1 = time.perf_counter()
-    node_hint = _hints_per_region(rg, hint_labels, ink, ink_threshold, len(palette))
+    node_hint, on_paper = _hints_per_region(rg, ys, xs, marks, ink, ink_threshold, len(palette))
     labels = _solve(rg, node_hint, len(palette), unhinted)
     t2 = time.perf_counter()
     # colour table: one RGBA row per label, then a transparent row for "unfilled"
@@ -144,8 +150,8 @@ def fill_flats(ink: np.ndarray, hints: Hints, gap: float | None = None, unhinted
     # one 4-byte gather per pixel: RGBA rows viewed as uint32
     flats = table[labels].view(np.uint32).ravel()[rg.labels].view(np.uint8).reshape(*ink.shape, 4)
     conflicts = np.flatnonzero(node_hint.sum(axis=1) > 1)
-    for node in conflicts:
-        _split_region(flats, rg, int(node), hint_labels, ink, ink_threshold, table)
+    if len(conflicts):
+        _split_regions(flats, rg, conflicts, ys, xs, marks, on_paper, ink, ink_threshold, table)
     t3 = time.perf_counter()
     meta = {"n_regions": rg.n, "gap": rg.gap, "scale": rg.scale, "split_regions": len(conflicts),
             "seconds_graph": t1 - t0, "seconds_cut": t2 - t1, "seconds_paint": t3 - t2}
@@ -158,24 +164,23 @@ def _centre_lines(hints: Hints) -> Hints:
                        for h in hints))
 
 
-def _hints_per_region(rg: RegionGraph, hint_labels: np.ndarray, ink: np.ndarray,
-                      ink_threshold: float, k: int) -> np.ndarray:
-    """(n, K) bool: which hint labels touch each region.
+def _hints_per_region(rg: RegionGraph, ys: np.ndarray, xs: np.ndarray, marks: np.ndarray,
+                      ink: np.ndarray, ink_threshold: float, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which hint labels touch each region: ``((n, K) bool, on_paper (P,) bool)``.
 
-    Hint pixels on lines are ignored when that label also has pixels on paper,
-    so a dot that brushes a line does not leak into the region across it.
+    ``ys, xs, marks``: the hint pixels and their labels ``1..K``. Hint pixels
+    on lines are ignored when that label also has pixels on paper, so a dot
+    that brushes a line does not leak into the region across it.
     """
-    flat = hint_labels.ravel()
-    idx = np.flatnonzero(flat)
-    lab = flat[idx] - 1
-    on_paper = ink.ravel()[idx] < ink_threshold
+    lab = marks.astype(np.int64) - 1
+    on_paper = ink[ys, xs] < ink_threshold
     has_paper = np.zeros(k, bool)
     has_paper[lab[on_paper]] = True
     keep = on_paper | ~has_paper[lab]
-    node = rg.labels.ravel()[idx[keep]]
+    node = rg.labels[ys[keep], xs[keep]]
     out = np.zeros((rg.n, k), bool)
     out[node, lab[keep]] = True
-    return out
+    return out, on_paper
 
 
 def _solve(rg: RegionGraph, node_hint: np.ndarray, k: int, unhinted: str) -> np.ndarray:
@@ -211,11 +216,35 @@ def _solve(rg: RegionGraph, node_hint: np.ndarray, k: int, unhinted: str) -> np.
     unary[free] = np.where(seen[island[free]], 0.0, np.inf)
     init = np.argmin(unary, axis=1)
     init[free] = np.argmax(touch[island[free]], axis=1)
+    init = _nearest_terminal(n, edges, weights, node_hint, hinted, free, init)
     sub = np.flatnonzero(active)
     if len(sub):
         remap = np.full(n, -1, np.int64)
         remap[sub] = np.arange(len(sub))
-        out[sub] = alpha_expansion(unary[sub], remap[edges], weights, init=init[sub], max_sweeps=2)
+        out[sub] = alpha_expansion(unary[sub], remap[edges], weights, init=init[sub], max_sweeps=4)
+    return out
+
+
+def _nearest_terminal(n: int, edges: np.ndarray, weights: np.ndarray, node_hint: np.ndarray,
+                      hinted: np.ndarray, free: np.ndarray, init: np.ndarray) -> np.ndarray:
+    """A starting labelling for the cut: each free region takes the label of the hinted
+    region it is most strongly joined to (shortest path with length ``1 / weight``,
+    through free regions only), so expansion starts near its answer; free
+    regions no hint reaches keep ``init``."""
+    from scipy.sparse.csgraph import dijkstra
+
+    terminals = np.flatnonzero(hinted)
+    if not len(terminals) or not free.any():
+        return init
+    a = np.concatenate([edges[:, 0], edges[:, 1]])
+    b = np.concatenate([edges[:, 1], edges[:, 0]])
+    w = np.concatenate([weights, weights])
+    into_free = free[b] & (w > 0)
+    graph = sparse.csr_array((1.0 / w[into_free], (a[into_free], b[into_free])), shape=(n, n))
+    _, _, source = dijkstra(graph, indices=terminals, min_only=True, return_predecessors=True)
+    out = init.copy()
+    reached = free & (source >= 0)
+    out[reached] = np.argmax(node_hint[source[reached]], axis=1)
     return out
 
 
@@ -224,24 +253,35 @@ def _components(n: int, edges: np.ndarray) -> np.ndarray:
     return connected_components(graph.tocsr(), directed=False)[1]
 
 
-def _split_region(flats: np.ndarray, rg: RegionGraph, node: int, hint_labels: np.ndarray,
-                  ink: np.ndarray, ink_threshold: float, table: np.ndarray) -> None:
-    """Separate hints of several colours inside one region by a seeded watershed (in place).
+def _split_regions(flats: np.ndarray, rg: RegionGraph, nodes: np.ndarray, ys: np.ndarray, xs: np.ndarray,
+                   marks: np.ndarray, on_paper: np.ndarray, ink: np.ndarray, ink_threshold: float,
+                   table: np.ndarray) -> None:
+    """Separate hints of several colours inside regions by a seeded watershed (in place).
 
     The watershed runs on the inverted distance to ink, so the colours meet
-    at the narrowest part of the paper between the hints.
+    at the narrowest part of the paper between the hints. Each region is
+    worked on in its bounding box, found from the region's hint pixels and
+    one pass over the labels for all regions together.
     """
+    from scipy import ndimage as ndi
     from skimage.segmentation import watershed
 
-    ys, xs = np.nonzero(rg.labels == node)
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    mask = rg.labels[y0:y1, x0:x1] == node
-    paper = (ink[y0:y1, x0:x1] < ink_threshold) & mask
-    seeds = np.where(mask, hint_labels[y0:y1, x0:x1], 0)
-    if (seeds[paper] > 0).any():
-        seeds[~paper] = 0  # hint pixels on lines only count when nothing else does
-    dist = cv2.distanceTransform(paper.astype(np.uint8), cv2.DIST_L2, 5)
-    grown = watershed(-dist, markers=seeds, mask=mask)
-    part = flats[y0:y1, x0:x1]
-    for lab in np.unique(grown[grown > 0]):
-        part[grown == lab] = table[lab - 1]
+    boxes = ndi.find_objects(rg.labels + 1, max_label=int(nodes.max()) + 1)
+    hint_node = rg.labels[ys, xs]
+    for node in nodes:
+        box = boxes[node]
+        if box is None:
+            continue
+        (y0, y1), (x0, x1) = (box[0].start, box[0].stop), (box[1].start, box[1].stop)
+        mask = rg.labels[y0:y1, x0:x1] == node
+        paper = (ink[y0:y1, x0:x1] < ink_threshold) & mask
+        mine = hint_node == node
+        seeds = np.zeros(mask.shape, np.int32)
+        if (mine & on_paper).any():
+            mine &= on_paper  # hint pixels on lines only count when nothing else does
+        seeds[ys[mine] - y0, xs[mine] - x0] = marks[mine]
+        dist = cv2.distanceTransform(paper.astype(np.uint8), cv2.DIST_L2, 5)
+        grown = watershed(-dist, markers=seeds, mask=mask)
+        part = flats[y0:y1, x0:x1]
+        for lab in np.unique(grown[grown > 0]):
+            part[grown == lab] = table[lab - 1]
