@@ -108,11 +108,11 @@ def test_no_hints_mode_gives_an_empty_map(root):
 
 def test_hint_map_matches_the_neural_method():
     """Training data and inference must draw hints alike (the Hints front and the array version)."""
-    neural_io = pytest.importorskip("irodori.methods._neural_io")
+    from irodori.hints import pool_hint_map
     from irodori.hints import simulate_hints
     from irodori.synthetic import make_lineart
 
     d = make_lineart(64, 64, n_shapes=5, seed=2)
     hints = simulate_hints(d.colors, d.ink, n=25, mode="strokes", rng=4)
     colors, mask, _ = hints.rasterize((64, 64))
-    np.testing.assert_allclose(hint_map(hints, (64, 64)), neural_io.hint_map(colors, mask, (16, 16)), atol=1e-5)
+    np.testing.assert_allclose(hint_map(hints, (64, 64)), pool_hint_map(colors, mask, (16, 16)), atol=1e-5)

@@ -81,7 +81,7 @@ def test_unhinted_transparent_leaves_unreached_areas_unfilled():
     assert r.flats[60, 90, 3] == 255  # reached through the gap
     assert r.flats[5, 5, 3] == 0      # the outside: only across a line
     assert r.flats[90, 90, 3] == 0    # the closed little room
-    full = irodori.colorize(ink, hints, method="fill", gap=4.0)
+    full = irodori.colorize(ink, hints, method="fill", gap=4.0, background="fill")
     assert (full.flats[..., 3] == 255).all()
 
 

@@ -21,7 +21,7 @@ from irodori.errors import IrodoriError  # noqa: E402
 from irodori.hints import Hints, Point  # noqa: E402
 from irodori.methods import method_names  # noqa: E402
 from irodori.methods import neural as neural_mod  # noqa: E402
-from irodori.methods._neural_io import hint_map  # noqa: E402
+from irodori.hints import pool_hint_map as hint_map  # noqa: E402
 from irodori.synthetic import make_lineart  # noqa: E402
 
 
@@ -106,7 +106,7 @@ def test_colorize_does_not_import_torch(tiny_model, tmp_path):
 def test_any_size_comes_back_full_resolution_with_lines_untouched(tiny_model, shape, work):
     onnx_path, _ = tiny_model
     d = make_lineart(*shape, n_shapes=6, seed=4)
-    r = irodori.colorize(d.ink, method="neural", model=str(onnx_path), work_size=work)
+    r = irodori.colorize(d.ink, method="neural", model=str(onnx_path), work_size=work, background="fill")
     assert r.image.shape == (*shape, 3) and r.flats.shape == (*shape, 4) and r.lines.shape == shape
     assert (r.flats[..., 3] == 255).all()
     full_ink = d.ink > 0.999
@@ -187,8 +187,10 @@ def test_region_colors_pick_the_dominant_colour():
 
 
 def test_a_region_with_dots_of_two_colours_is_split_where_the_network_puts_them():
+    from irodori.hints import clean_hints
     from irodori.methods.neural_flats import hint_counts, split_by_hint_colors
 
+    paper = np.zeros((10, 20), np.float32)
     labels = np.zeros((10, 20), np.int32)
     labels[:, 15:] = 1  # region 1 holds one dot only
     rgb = np.zeros((10, 20, 3), np.float32)
@@ -196,10 +198,10 @@ def test_a_region_with_dots_of_two_colours_is_split_where_the_network_puts_them(
     rgb[:, 8:15] = (0.1, 0.3, 0.8)  # bluish on its right
     rgb[:, 15:] = (0.9, 0.2, 0.1)
     hints = Hints((Point(2, 5, (255, 0, 0), 0.5), Point(12, 5, (0, 0, 255), 0.5), Point(17, 5, (0, 255, 0), 0.5)))
-    out = split_by_hint_colors(np.full((10, 20, 3), 7, np.uint8), labels, rgb, *hint_counts(labels, hints, 2))
+    out = split_by_hint_colors(np.full((10, 20, 3), 7, np.uint8), labels, rgb, *hint_counts(labels, clean_hints(hints, paper), 2))
     assert (out[:, :8] == (255, 0, 0)).all() and (out[:, 8:15] == (0, 0, 255)).all()
     assert (out[:, 15:] == 7).all()  # one colour of dots: left to the per-region colour
-    none = hint_counts(labels, Hints(()), 2)
+    none = hint_counts(labels, clean_hints(Hints(()), paper), 2)
     assert (split_by_hint_colors(np.full((10, 20, 3), 7, np.uint8), labels, rgb, *none) == 7).all()
 
 

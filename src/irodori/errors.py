@@ -10,4 +10,16 @@ from __future__ import annotations
 
 
 class IrodoriError(ValueError):
-    """Bad input: a file, a hint, an option or a reference that cannot be used."""
+    """Bad input: a file, a hint, an option or a reference that cannot be used.
+
+    ``code``: a stable machine-readable name for errors an interface offers a
+    way out of (the web API returns it beside the message), else None.
+    """
+
+    code: str | None = None
+
+
+class ColourPictureError(IrodoriError):
+    """A colour picture was given where line art was expected (its lines can be extracted instead)."""
+
+    code = "colour_picture"

@@ -414,6 +414,317 @@ def _row_runs(layer: np.ndarray) -> list[Hint]:
     return out
 
 
+# ------------------------------------------------------------- network hint map
+
+def pool_hint_map(colors: np.ndarray, mask: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
+    """Reduce painted hints to a network's hint map (Ci et al. 2018).
+
+    The hint map is the generator's second input, at a quarter of its working
+    resolution. Training and inference build it the same way: the hints are
+    painted at full resolution (normally the cleaned hints,
+    :attr:`CleanHints.labels`), then each cell of the output grid takes the
+    mean colour of the hint pixels inside it and mask 1 if any lies inside.
+
+    Parameters
+    ----------
+    colors : (H, W, 3) uint8 hint colours (anything where ``mask`` is False).
+    mask : (H, W) bool, True where a coloured hint lies.
+    out_hw : (h, w) size of the hint map, normally the working size / 4.
+
+    Returns
+    -------
+    (4, h, w) float32: ``rgb * mask`` in ``[0, 1]`` then ``mask`` in ``{0, 1}``.
+    """
+    import cv2
+
+    h, w = out_hw
+    out = np.zeros((4, h, w), np.float32)
+    if not mask.any():
+        return out
+    m = mask.astype(np.float32)
+    rgb = colors.astype(np.float32) / 255.0 * m[..., None]
+    area_m = cv2.resize(m, (w, h), interpolation=cv2.INTER_AREA)
+    area_rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+    if area_rgb.ndim == 2:
+        area_rgb = area_rgb[..., None]
+    hit = area_m > 1e-6
+    mean = np.where(hit[..., None], area_rgb / np.maximum(area_m, 1e-6)[..., None], 0.0)
+    out[:3] = np.clip(mean, 0.0, 1.0).transpose(2, 0, 1)
+    out[3] = hit
+    return out
+
+
+# ------------------------------------------------------------------ cleaning
+
+CLEAN_INK = 0.3        # a hint pixel at or above this ink lies on a line and counts for nothing
+CENTRE_WEIGHT = 4.0    # a pixel on a hint's centre line (a dot's centre, a stroke's polyline) weighs this much more
+STRAY_SHARE = 0.5      # a hint's pixels in an area are strays unless they weigh this share of its main area's
+KEEP_SHARE = 0.25      # a hint touching a heavier one of another colour takes its colour below this share of it
+NEAR_DUPLICATE = 12    # colours this close (largest channel difference, 0..255) are one colour
+_MAX_REPORTED = 20
+_ABSORB_ROUNDS = 4
+
+
+@dataclass(frozen=True)
+class CleanHints:
+    """Hints as evidence: what each area of the drawing was told, after cleaning.
+
+    Attributes
+    ----------
+    labels : (H, W) int32, the hint pixels that count: 0 none, ``k + 1`` colour
+        ``palette[k]``. Only paper pixels of hints that are not strays and not
+        overruled in their area.
+    soft : (H, W) int32, the strays (same coding): hint pixels in an area that
+        their hint only brushes. They may tip an undecided area, never pin one.
+    seeds : (H, W) int32, the pixels of ``labels`` on their hint's centre line
+        (a dot's centre, a stroke's path): what may seed regions of their own.
+    palette : colours ``(r, g, b)`` or None (transparent), after merging near-duplicates.
+    report : JSON-ready facts for ``meta``: pixel counts, merged colours,
+        strays, hints lying only on lines, areas whose colours were overruled.
+    """
+
+    labels: np.ndarray
+    soft: np.ndarray
+    palette: list
+    report: dict
+    seeds: np.ndarray
+
+    def colors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(colors (H, W, 3) uint8, mask (H, W) bool, transparent (H, W) bool)`` of the cleaned hints."""
+        table = np.zeros((len(self.palette) + 1, 3), np.uint8)
+        kind = np.zeros(len(self.palette) + 1, np.uint8)
+        for k, col in enumerate(self.palette, start=1):
+            kind[k] = 2 if col is None else 1
+            if col is not None:
+                table[k] = col
+        return table[self.labels], kind[self.labels] == 1, kind[self.labels] == 2
+
+    def votes(self, regions: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per-region evidence: ``(strong (n, K) float64, soft (n, K) float64)`` hint pixels per colour.
+
+        ``regions (H, W)`` int region ids in ``[0, n)`` (any segmentation: the
+        fill engine's region graph, closed areas); ``K = len(palette)``.
+        ``strong`` counts the pixels that count (:attr:`labels`), ``soft`` the strays.
+        """
+        k = len(self.palette)
+        out = []
+        for lab in (self.labels, self.soft):
+            sel = lab > 0
+            if not sel.any() or k == 0:
+                out.append(np.zeros((n, k)))
+                continue
+            key = regions[sel].astype(np.int64) * k + (lab[sel].astype(np.int64) - 1)
+            out.append(np.bincount(key, minlength=n * k).reshape(n, k).astype(np.float64))
+        return out[0], out[1]
+
+
+def paper_areas(ink: np.ndarray, ink_threshold: float = CLEAN_INK) -> tuple[int, np.ndarray]:
+    """Closed paper areas: 4-connected components of ``ink < ink_threshold``.
+
+    Returns ``(n, areas)``: ``areas (H, W) int32`` with 0 on lines and ``1..n-1`` on paper.
+    """
+    import cv2
+
+    paper = (np.asarray(ink) < ink_threshold).view(np.uint8)
+    n, areas = cv2.connectedComponents(paper, connectivity=4, ltype=cv2.CV_32S)
+    return int(n), areas
+
+
+def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_INK,
+                areas: tuple[int, np.ndarray] | None = None) -> CleanHints:
+    """Turn hints as artists give them into the evidence every method uses.
+
+    Each closed area of the drawing (paper between lines) takes the colour
+    that covers most of its hinted paper:
+
+    1. The hints are painted (later over earlier); colours closer than
+       :data:`NEAR_DUPLICATE` per channel are merged into the one covering
+       more pixels (anti-aliased PNG hint layers, a colour picked twice).
+    2. Hint pixels over ink count for nothing (a dot partly over a line, a
+       hint in the line colour on the line).
+    3. Each hint (a connected blob of one colour) weighs its paper pixels in
+       each area, pixels on its centre line more (a dot's centre, a stroke's
+       path: where the artist aimed). Pixels in an area that weigh less than
+       :data:`STRAY_SHARE` of the hint's main area are strays: a stroke that
+       wanders over a line into a neighbour does not pin that neighbour (as
+       LazyBrush's soft scribbles); they stay as soft evidence.
+    4. A hint that touches a hint of another colour and weighs less than
+       :data:`KEEP_SHARE` of it is overruled and takes its colour (a sloppy
+       second dot over the first, the fringe of an anti-aliased hint layer);
+       it is reported. Separate hints of two colours in one area are both
+       kept: the method splits the area between them (an open outline, a
+       colour edge no line draws).
+
+    Parameters
+    ----------
+    hints : the raw hints.
+    ink : (H, W) float32 in [0, 1], 1 = ink.
+    ink_threshold : ink level from which a pixel is line.
+    areas : precomputed :func:`paper_areas` ``(n, areas)``, or None.
+
+    Returns
+    -------
+    CleanHints (see its attributes); its ``votes`` gives per-region evidence
+    for any region map. Never raises on many, overlapping or contradictory
+    hints; what could not be reconciled is listed in ``report``.
+    """
+    from skimage.measure import label as connected
+
+    ink = np.asarray(ink, np.float32)
+    shape = ink.shape
+    raw, palette = hints.label_map(shape) if hints else (np.zeros(shape, np.int32), [])
+    report: dict[str, Any] = {"hint_pixels": int(np.count_nonzero(raw)), "colours": len(palette)}
+    if not palette:
+        empty = np.zeros(shape, np.int32)
+        return CleanHints(empty, empty.copy(), [], report, empty.copy())
+    raw, palette, merged = _merge_near_duplicates(raw, palette)
+    report["merged_colours"] = merged
+    k = len(palette)
+    n_areas, area = areas if areas is not None else paper_areas(ink, ink_threshold)
+
+    # where the artist aimed: the centre lines of the hints, in the merged colours
+    thin = Hints(tuple(h for h in hints if (h.radius if isinstance(h, Point) else h.width / 2) > 0.5))
+    if thin:
+        centre, cpal = _centre_lines(hints).label_map(shape)
+        cmap = np.zeros(len(cpal) + 1, np.int32)
+        index = {c: i + 1 for i, c in enumerate(palette)}
+        for i, c in enumerate(cpal, start=1):
+            cmap[i] = index.get(c, 0) or _nearest_label(c, palette)
+        centre = cmap[centre]
+    else:  # every hint is already one pixel wide (a PNG hint layer): its pixels are its centre
+        centre = raw
+
+    on_paper = area > 0
+    sel = (raw > 0) & on_paper
+    report["on_ink_pixels"] = int(np.count_nonzero((raw > 0) & ~on_paper))
+    weight = 1.0 + CENTRE_WEIGHT * ((centre == raw) & (centre > 0))
+    # overlapping hints of two colours (a sloppy second dot, an anti-aliased fringe): a
+    # hint touching a much heavier one of another colour takes that colour (repeated, so
+    # the rings of a soft brush fold into its core one after the other)
+    conflicts: list[dict] = []
+    overruled = 0
+    for _ in range(_ABSORB_ROUNDS):
+        blob = connected(raw, background=0, connectivity=2).astype(np.int64)
+        n_blob = int(blob.max()) + 1
+        total = np.bincount(blob[sel], weights=weight[sel], minlength=n_blob)
+        blob_colour = np.zeros(n_blob, np.int64)
+        blob_colour[blob[raw > 0]] = raw[raw > 0]
+        touching = _touching_blobs(blob, blob_colour)
+        if not len(touching):
+            break
+        heavier = np.full(n_blob, -1, np.int64)
+        best_w = np.zeros(n_blob)
+        for x, y in ((touching[:, 0], touching[:, 1]), (touching[:, 1], touching[:, 0])):
+            order = np.argsort(total[y], kind="stable")  # heaviest written last
+            x, y = x[order], y[order]
+            better = total[y] > best_w[x]
+            heavier[x[better]] = y[better]
+            best_w[x[better]] = total[y[better]]
+        lose = np.flatnonzero((heavier >= 0) & (total < KEEP_SHARE * best_w) & (total > 0))
+        if not len(lose):
+            break
+        overruled += len(lose)
+        for bl in lose[:max(0, _MAX_REPORTED - len(conflicts))]:
+            ys, xs = np.nonzero(blob == bl)
+            conflicts.append({"x": int(xs[len(xs) // 2]), "y": int(ys[len(ys) // 2]),
+                              "kept": _color_to_json(palette[blob_colour[heavier[bl]] - 1]),
+                              "overruled": _color_to_json(palette[blob_colour[bl] - 1])})
+        new_colour = blob_colour.copy()
+        new_colour[lose] = blob_colour[heavier[lose]]
+        raw = new_colour[blob].astype(np.int32)
+    report["overruled_hints"] = overruled
+    report["conflicts"] = conflicts
+    blob = connected(raw, background=0, connectivity=2).astype(np.int64)
+    n_blob = int(blob.max()) + 1
+    # weight of every (blob, area) pair; strays weigh little against the hint's main area
+    pair = blob[sel] * n_areas + area[sel]
+    uniq, inv = np.unique(pair, return_inverse=True)
+    w = np.bincount(inv, weights=weight[sel])
+    p_blob, p_area = uniq // n_areas, uniq % n_areas
+    best = np.zeros(n_blob)
+    np.maximum.at(best, p_blob, w)
+    strong_pair = w >= STRAY_SHARE * best[p_blob]
+    dead = np.setdiff1d(np.unique(blob[raw > 0]), np.unique(p_blob))
+    report["hints_only_on_lines"] = int(len(dead))
+    new_colour = np.zeros(n_blob, np.int64)
+    new_colour[blob[raw > 0]] = raw[raw > 0]
+    p_col = new_colour[p_blob]
+    area_cols = np.unique(p_area[strong_pair] * (k + 1) + p_col[strong_pair]) // (k + 1)
+    report["stray_pixels"] = int(np.round(w[~strong_pair].sum()))
+    report["split_areas"] = int(np.count_nonzero(np.bincount(area_cols) > 1)) if len(area_cols) else 0
+    # per pixel: strong -> labels (in the colour their hint ends with); strays -> soft
+    flat_sel = np.flatnonzero(sel.ravel())
+    pix_colour = new_colour[blob.ravel()[flat_sel]].astype(np.int32)
+    labels = np.zeros(shape, np.int32)
+    soft = np.zeros(shape, np.int32)
+    good = strong_pair[inv]
+    labels.ravel()[flat_sel[good]] = pix_colour[good]
+    soft.ravel()[flat_sel[~good]] = pix_colour[~good]
+    seeds = np.where(centre > 0, labels, 0).astype(np.int32)
+    return CleanHints(labels, soft, palette, report, seeds)
+
+
+def _touching_blobs(blob: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """(P, 2) int64 pairs of hint blobs of different colours that touch (8-neighbours)."""
+    pairs = []
+    for a, b in ((blob[:, :-1], blob[:, 1:]), (blob[:-1, :], blob[1:, :]),
+                 (blob[:-1, :-1], blob[1:, 1:]), (blob[:-1, 1:], blob[1:, :-1])):
+        m = (a > 0) & (b > 0) & (a != b)
+        if m.any():
+            pairs.append(np.stack([a[m], b[m]], 1))
+    if not pairs:
+        return np.zeros((0, 2), np.int64)
+    p = np.unique(np.sort(np.concatenate(pairs), axis=1), axis=0)
+    return p[colour[p[:, 0]] != colour[p[:, 1]]]
+
+
+def _centre_lines(hints: "Hints") -> "Hints":
+    """The same hints with every dot shrunk to its centre pixel and every stroke to 1 px wide."""
+    from dataclasses import replace
+
+    return Hints(tuple(replace(h, radius=0.5) if isinstance(h, Point) else replace(h, width=1.0)
+                       for h in hints))
+
+
+def _nearest_label(color: RGB | None, palette: list) -> int:
+    if color is None:
+        return next((i + 1 for i, c in enumerate(palette) if c is None), 0)
+    best, best_d = 0, 1 << 30
+    for i, c in enumerate(palette):
+        if c is not None:
+            d = max(abs(int(a) - int(b)) for a, b in zip(c, color))
+            if d < best_d:
+                best, best_d = i + 1, d
+    return best
+
+
+def _merge_near_duplicates(labels: np.ndarray, palette: list) -> tuple[np.ndarray, list, int]:
+    """Merge colours closer than NEAR_DUPLICATE into the one covering more pixels; relabel."""
+    coloured = [i for i, c in enumerate(palette) if c is not None]
+    if len(coloured) < 2:
+        return labels, palette, 0
+    counts = np.bincount(labels.ravel(), minlength=len(palette) + 1)[1:]
+    order = sorted(coloured, key=lambda i: -counts[i])
+    target = list(range(len(palette)))
+    keep: list[int] = []
+    for i in order:
+        c = np.array(palette[i], np.int16)
+        match = next((j for j in keep if np.abs(np.array(palette[j], np.int16) - c).max() <= NEAR_DUPLICATE), None)
+        if match is None:
+            keep.append(i)
+        else:
+            target[i] = match
+    merged = sum(1 for i, t in enumerate(target) if t != i)
+    if not merged:
+        return labels, palette, 0
+    survivors = sorted(set(target))
+    new_index = {old: new for new, old in enumerate(survivors)}
+    lut = np.zeros(len(palette) + 1, np.int32)
+    for i, t in enumerate(target):
+        lut[i + 1] = new_index[t] + 1
+    return lut[labels], [palette[i] for i in survivors], merged
+
+
 # ------------------------------------------------------------------ simulation
 # (appended by the data layer; used by training and by evaluation)
 

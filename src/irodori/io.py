@@ -10,6 +10,7 @@ and renames it into place, and refuses to replace an existing file unless
 from __future__ import annotations
 
 import io as _stdio
+import math
 import os
 import tempfile
 import warnings
@@ -131,6 +132,7 @@ def load_lineart(src: Source, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarra
     in ``[0, 1]``, 1 = full ink (black), 0 = paper (white).
     """
     im = open_image(src, max_pixels)
+    refuse_colour_picture(im, _name(src))
     if im.mode in _HIGH_DEPTH:
         chans, _ = _to_float_channels(im)
         return np.clip(1.0 - chans, 0.0, 1.0).astype(np.float32)
@@ -149,6 +151,63 @@ def load_lineart(src: Source, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarra
     if alpha is not None:
         ink *= _UNIT[alpha]
     return ink
+
+
+COLOUR_CHROMA = 60   # a pixel is coloured from this spread (max - min) of its channels, 0..255
+COLOUR_AREA = 0.03   # a picture with this share of its pixels inside areas of colour is a colour picture
+_AREA_RADIUS = 2     # ... a coloured pixel is inside an area when all within this many (sample) pixels are too
+_SAMPLE_PIXELS = 250_000
+
+
+def colour_area_share(rgba: np.ndarray) -> float:
+    """Share of the pixels of ``rgba (H, W, 4) uint8`` that lie inside areas of colour.
+
+    A pixel is coloured when it is opaque and its channels spread by at least
+    :data:`COLOUR_CHROMA` and differs from the paper (the median colour, so
+    a tinted scan is not colour); it is inside an area when every pixel within
+    2 pixels is coloured too, so coloured lines (a sketch in coloured
+    pencil) do not count, while fills do.
+    """
+    import cv2
+
+    rgb = rgba[..., :3].astype(np.int16)
+    paper = np.median(rgb.reshape(-1, 3), axis=0)  # tinted paper (a yellowed scan) is not colour
+    off_paper = np.abs(rgb - paper).max(axis=2) > 40
+    coloured = ((rgb.max(axis=2) - rgb.min(axis=2) >= COLOUR_CHROMA) & (rgba[..., 3] >= 128)
+                & off_paper).astype(np.uint8)
+    k = 2 * _AREA_RADIUS + 1
+    inside = cv2.erode(coloured, np.ones((k, k), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    return float(np.count_nonzero(inside)) / max(int(coloured.size), 1)
+
+
+def refuse_colour_picture(im: Image.Image, name: str = "the image") -> None:
+    """Raise :class:`~irodori.errors.ColourPictureError` if ``im`` is a colour picture, not line art.
+
+    Line art is paper with lines, dark or coloured. A picture of which at
+    least 3 % lies inside areas of saturated colour (see
+    :func:`colour_area_share`) is a colour illustration or a photo: its gray
+    levels would become lines and walls. Gray and black-and-white images are
+    never refused; a sketch in coloured pencil passes. The check looks at a
+    subsample of at most 250,000 pixels.
+    """
+    from .errors import ColourPictureError
+
+    if im.mode in ("1", "L", "LA", "La", "I", "F") or im.mode.startswith("I;"):
+        return
+    w, h = im.size
+    step = max(1, math.ceil(math.sqrt(w * h / _SAMPLE_PIXELS)))
+    try:
+        small = im.resize((max(1, w // step), max(1, h // step)), Image.Resampling.NEAREST) if step > 1 else im
+        rgba = np.asarray(small.convert("RGBA"))
+    except (ValueError, OSError, TypeError):
+        return  # the loader reports what it cannot decode
+    share = colour_area_share(rgba)
+    if share >= COLOUR_AREA:
+        given = name if name != "<upload>" else "PICTURE.png"
+        raise ColourPictureError(
+            f"{'the line art' if name == '<upload>' else name} looks like a colour picture, not line art "
+            f"({100 * share:.0f}% of it is areas of colour); extract its lines first: "
+            f"irodori lines {given} -o lines.png")
 
 
 _UNIT = np.arange(256, dtype=np.float32) / np.float32(255.0)

@@ -1,7 +1,7 @@
 """The hint map a network sees: hints rasterized at a quarter of the picture's size.
 
 Shared by training (the torch Dataset) and inference, so both draw hints the
-same way: this is the ``Hints`` front of :func:`irodori.methods._neural_io.hint_map`,
+same way: this is the ``Hints`` front of :func:`irodori.hints.pool_hint_map`,
 which pools painted hint arrays. Channels: R, G, B in ``[0, 1]`` multiplied by the mask, and the
 mask (1 where a hint lies), as in Ci et al. 2018.
 """
@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import IrodoriError
 from ..hints import Hints
-from ..methods._neural_io import hint_map as pooled_hint_map
+from ..hints import pool_hint_map as pooled_hint_map
 
 HINT_SCALE = 4
 

@@ -45,22 +45,24 @@ graph cuts. IEEE TPAMI 23(11), 2001.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from ..background import check_background, paper_from_votes
 from ..errors import IrodoriError
 from ..graphcut import alpha_expansion
-from ..hints import Hints, Point
 from ..drawing import Drawing
+from ..hints import Hints, clean_hints, paper_areas
 from ..regions import RegionGraph
 from . import register
 from .base import Capabilities, Reference, Result, make_result, option
 
 UNHINTED_MODES = ("connected", "transparent")
+SOFT_COST = 0.5  # per stray hint pixel of another colour, against 1 per pixel of cut across paper
 
 
 @register
@@ -92,6 +94,11 @@ class Fill:
             0.3, "Line darkness threshold",
             "How dark (0-1) a pixel must be to count as line when the drawing is cut into shapes.",
             advanced=True, min=0, max=1)
+        background: str = option(
+            "paper", "Background",
+            "An area open to the picture's border that holds no dot: stays white paper, or takes colour "
+            "like any other shape.",
+            choices={"paper": "stays white paper", "fill": "takes colour"})
 
         def validate(self) -> None:
             if self.gap is not None and not self.gap >= 0:
@@ -99,6 +106,7 @@ class Fill:
             if self.unhinted not in UNHINTED_MODES:
                 raise IrodoriError(f"option unhinted must be one of {', '.join(UNHINTED_MODES)}, "
                                    f"got {self.unhinted!r}")
+            check_background(self.background)
             if not 0 < self.ink_threshold < 1:
                 raise IrodoriError(f"option ink_threshold must be in (0, 1), got {self.ink_threshold}")
 
@@ -108,12 +116,13 @@ class Fill:
             raise IrodoriError("method 'fill' needs at least one hint (a point or a stroke)")
         drawing = drawing if drawing is not None else Drawing(ink, copy=False)
         flats, regions, meta = fill_flats(drawing, hints, gap=options.gap, unhinted=options.unhinted,
-                                          ink_threshold=options.ink_threshold)
+                                          ink_threshold=options.ink_threshold, background=options.background)
         return make_result(flats, drawing, regions=regions, **meta)
 
 
 def fill_flats(ink: "np.ndarray | Drawing", hints: Hints, gap: float | None = None,
-               unhinted: str = "connected", ink_threshold: float = 0.3) -> tuple[np.ndarray, np.ndarray, dict]:
+               unhinted: str = "connected", ink_threshold: float = 0.3,
+               background: str = "paper") -> tuple[np.ndarray, np.ndarray, dict]:
     """Flat colours from hints.
 
     Parameters
@@ -121,25 +130,45 @@ def fill_flats(ink: "np.ndarray | Drawing", hints: Hints, gap: float | None = No
     ink : (H, W) float32 in [0, 1], 1 = ink, or its prepared
         :class:`~irodori.drawing.Drawing` (whose hint-free region graph is reused).
     hints : at least one hint; colour None = leave that area unfilled.
-    gap, unhinted, ink_threshold : see ``Fill.Options``.
+    gap, unhinted, ink_threshold, background : see ``Fill.Options``.
 
     Returns
     -------
     flats : (H, W, 4) uint8 RGBA, alpha 255 where coloured, 0 where unfilled.
     regions : (H, W) int32 region id of every pixel (read-only when it comes
         from the drawing).
-    meta : region count, gap, working scale and timings (seconds).
+    meta : region count, gap, working scale, what hint cleaning found
+        (``hints``, see :func:`irodori.hints.clean_hints`), background regions
+        and timings (seconds).
     """
     t0 = time.perf_counter()
     drawing = ink if isinstance(ink, Drawing) else Drawing(ink, copy=False)
     ink = drawing.ink
-    # Hints act through their centre lines: a fat dot that spills over a thin line
-    # must not seed the region beyond it. Only their pixels are drawn, not a page-sized map.
-    ys, xs, marks, palette = _centre_lines(hints).label_pixels(ink.shape)
-    rg = drawing.region_graph(gap=gap, ink_threshold=ink_threshold, marks=(ys, xs, marks))
+    # Sloppy hints are cleaned first: pixels over lines, strays over a line into a
+    # neighbour and overruled hints do not count. Their centre lines seed regions: a
+    # fat dot that spills over a thin line must not seed the region beyond it.
+    areas = drawing.memo("paper_areas", float(ink_threshold), lambda: paper_areas(ink, ink_threshold))
+    clean = clean_hints(hints, ink, ink_threshold=ink_threshold, areas=areas)
+    palette = list(clean.palette)
+    ys, xs = np.nonzero(clean.seeds)
+    marks = clean.seeds[ys, xs]
+    rg = drawing.region_graph(gap=gap, ink_threshold=ink_threshold, marks=(ys.astype(np.int64), xs.astype(np.int64), marks))
     t1 = time.perf_counter()
-    node_hint, on_paper = _hints_per_region(rg, ys, xs, marks, ink, ink_threshold, len(palette))
-    labels = _solve(rg, node_hint, len(palette), unhinted)
+    strong, soft = clean.votes(rg.labels, rg.n)
+    node_hint = strong > 0
+    n_paper = 0
+    if background == "paper":
+        is_clear = np.array([c is None for c in palette], bool)
+        paper = paper_from_votes(rg, ink, strong, palette, ink_threshold)
+        n_paper = int(np.count_nonzero(paper))
+        if n_paper:
+            if not is_clear.any():
+                palette.append(None)
+                node_hint = np.concatenate([node_hint, np.zeros((rg.n, 1), bool)], axis=1)
+                soft = np.concatenate([soft, np.zeros((rg.n, 1))], axis=1)
+                is_clear = np.append(is_clear, True)
+            node_hint[paper] = is_clear
+    labels = _solve(rg, node_hint, len(palette), unhinted, soft)
     t2 = time.perf_counter()
     # colour table: one RGBA row per label, then a transparent row for "unfilled"
     table = np.zeros((len(palette) + 1, 4), np.uint8)
@@ -151,40 +180,23 @@ def fill_flats(ink: "np.ndarray | Drawing", hints: Hints, gap: float | None = No
     flats = table[labels].view(np.uint32).ravel()[rg.labels].view(np.uint8).reshape(*ink.shape, 4)
     conflicts = np.flatnonzero(node_hint.sum(axis=1) > 1)
     if len(conflicts):
-        _split_regions(flats, rg, conflicts, ys, xs, marks, on_paper, ink, ink_threshold, table)
+        ys, xs = np.nonzero(clean.labels)
+        marks = clean.labels[ys, xs]
+        _split_regions(flats, rg, conflicts, ys, xs, marks, np.ones(len(ys), bool), ink, ink_threshold, table)
     t3 = time.perf_counter()
     meta = {"n_regions": rg.n, "gap": rg.gap, "scale": rg.scale, "split_regions": len(conflicts),
+            "background_regions": n_paper, "hints": clean.report,
             "seconds_graph": t1 - t0, "seconds_cut": t2 - t1, "seconds_paint": t3 - t2}
     return flats, rg.labels, meta
 
 
-def _centre_lines(hints: Hints) -> Hints:
-    """The same hints with every dot shrunk to its centre pixel and every stroke to 1 px wide."""
-    return Hints(tuple(replace(h, radius=0.5) if isinstance(h, Point) else replace(h, width=1.0)
-                       for h in hints))
+def _solve(rg: RegionGraph, node_hint: np.ndarray, k: int, unhinted: str,
+           soft: np.ndarray | None = None) -> np.ndarray:
+    """A label per region in ``[0, K]`` (K = unfilled) by alpha-expansion with hinted terminals.
 
-
-def _hints_per_region(rg: RegionGraph, ys: np.ndarray, xs: np.ndarray, marks: np.ndarray,
-                      ink: np.ndarray, ink_threshold: float, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Which hint labels touch each region: ``((n, K) bool, on_paper (P,) bool)``.
-
-    ``ys, xs, marks``: the hint pixels and their labels ``1..K``. Hint pixels
-    on lines are ignored when that label also has pixels on paper, so a dot
-    that brushes a line does not leak into the region across it.
+    ``soft (n, K)``: stray hint pixels per region and label; a free region pays
+    :data:`SOFT_COST` per stray pixel of another label than its own.
     """
-    lab = marks.astype(np.int64) - 1
-    on_paper = ink[ys, xs] < ink_threshold
-    has_paper = np.zeros(k, bool)
-    has_paper[lab[on_paper]] = True
-    keep = on_paper | ~has_paper[lab]
-    node = rg.labels[ys[keep], xs[keep]]
-    out = np.zeros((rg.n, k), bool)
-    out[node, lab[keep]] = True
-    return out, on_paper
-
-
-def _solve(rg: RegionGraph, node_hint: np.ndarray, k: int, unhinted: str) -> np.ndarray:
-    """A label per region in ``[0, K]`` (K = unfilled) by alpha-expansion with hinted terminals."""
     n = rg.n
     out = np.full(n, k, np.int64)
     hinted = node_hint.any(axis=1)
@@ -214,6 +226,9 @@ def _solve(rg: RegionGraph, node_hint: np.ndarray, k: int, unhinted: str) -> np.
     lonely = ~seen.any(axis=1)
     seen[lonely] = True  # an island with no terminal nearby may take any label
     unary[free] = np.where(seen[island[free]], 0.0, np.inf)
+    if soft is not None and soft.any():
+        cost = SOFT_COST * (soft.sum(axis=1, keepdims=True) - soft)
+        unary[free] += cost[free]
     init = np.argmin(unary, axis=1)
     init[free] = np.argmax(touch[island[free]], axis=1)
     init = _nearest_terminal(n, edges, weights, node_hint, hinted, free, init)

@@ -16,6 +16,15 @@ full-resolution line layer is multiplied on top, so lines stay sharp, and
 colour edges, which the network puts on the lines, stay hidden beneath them.
 By default the page and its mirror image are coloured together and
 averaged, and the colours are pinned to the user's dots (:func:`pin_to_hints`).
+
+The network and the pinning see the cleaned hints
+(:func:`irodori.hints.clean_hints`): hint pixels over lines, strays that
+wander over a line into a neighbouring area and overruled minority colours
+are gone, so a dark dot brushing a line does not paint a grey cloud. With
+``background=paper`` (the default) an unhinted area open to the picture's
+border stays paper (:mod:`irodori.background`) once the user gives hints;
+with none at all the network's own colouring stands (it learned to leave
+the paper white, and a drawing open to its border would otherwise stay blank).
 """
 
 from __future__ import annotations
@@ -31,13 +40,13 @@ import cv2
 import numpy as np
 
 from ..edge_aware import spread_from_points
+from ..background import check_background, paper_from_votes
 from ..errors import IrodoriError
-from ..hints import Hints
+from ..hints import CleanHints, Hints, clean_hints, paper_areas, pool_hint_map
 from ..neural_model import DEFAULT_MODEL
 from ..neural_model import model_path as _core_model_path
 from ..neural_model import working_shape
 from . import register
-from ._neural_io import hint_map
 from .base import Capabilities, Reference, Result, make_result, option
 
 _sessions: dict[tuple[str, float, int], Any] = {}
@@ -73,6 +82,8 @@ def session(model: str = "", threads: int = 0) -> Any:
 
 
 DEFAULT_WORK_SIZE = 512
+_PIN_INK = 0.3    # from this ink a working-size pixel is line for pinning
+_PIN_WALL = 10.0  # lines weigh this much in the pinning filter's guide: a shift does not cross them
 
 
 def _stride(sess: Any) -> int:
@@ -107,6 +118,10 @@ def fill_under_lines(rgb: np.ndarray, ink: np.ndarray, sigma: float = 2.0) -> np
 def pin_to_hints(rgb: np.ndarray, ink: np.ndarray, hint_rgb: np.ndarray, hint_mask: np.ndarray) -> np.ndarray:
     """Shift colours so every dot's colour is met where it lies, the shift fading over its area.
 
+    The shift never crosses a line: dots on lines are left out, the lines are
+    walls of the edge-aware filter, and a closed area (paper between lines)
+    that holds no dot gets no shift at all.
+
     ``rgb (h, w, 3) float32`` network colours in [0, 1]; ``ink (h, w)
     float32``; ``hint_rgb (h, w, 3) float32`` in [0, 1] and ``hint_mask (h, w)
     bool``: the dots at this resolution. Returns ``(h, w, 3) float32``. The
@@ -115,12 +130,18 @@ def pin_to_hints(rgb: np.ndarray, ink: np.ndarray, hint_rgb: np.ndarray, hint_ma
     edge-aware filter guided by the lines and the network's own colour
     edges, so a correction stays inside the area its dot marks.
     """
+    n_areas, areas = paper_areas(ink, _PIN_INK)
+    hint_mask = hint_mask & (areas > 0)
     if not hint_mask.any():
         return rgb
     offset = np.where(hint_mask[..., None], hint_rgb - rgb, 0.0).astype(np.float32)
-    guide = np.concatenate([rgb, ink[..., None]], axis=2)
+    guide = np.concatenate([rgb, _PIN_WALL * ink[..., None]], axis=2)
     side = max(rgb.shape[:2])
     shift = spread_from_points(offset, hint_mask, guide, sigma_s=side / 4, sigma_r=0.3)
+    hinted = np.zeros(n_areas, bool)
+    hinted[areas[hint_mask]] = True
+    hinted[0] = True  # line pixels: hidden under the lines, keep the blend
+    shift[~hinted[areas]] = 0.0
     return np.clip(rgb + shift, 0.0, 1.0)
 
 
@@ -169,8 +190,8 @@ def _neural_colors(ink: np.ndarray, hints: Hints, model: str, work_size: int, th
     h, w = ink.shape
     wh, ww = working_shape((h, w), work_size, stride)
     ink_w = cv2.resize(ink, (ww, wh), interpolation=cv2.INTER_AREA) if (wh, ww) != (h, w) else ink
-    colors, mask, _ = hints.rasterize((h, w))
-    hint = hint_map(colors, mask, (wh // 4, ww // 4))
+    colors, mask, _ = clean_hints(hints, ink).colors()
+    hint = pool_hint_map(colors, mask, (wh // 4, ww // 4))
     line_in, hint_in = ink_w[None, None].astype(np.float32), hint[None]
     if mirror:
         line_in = np.concatenate([line_in, line_in[..., ::-1]])
@@ -185,7 +206,7 @@ def _neural_colors(ink: np.ndarray, hints: Hints, model: str, work_size: int, th
         guard = cv2.dilate(ink_w, np.ones((3, 3), np.uint8))
     rgb = fill_under_lines(rgb, guard)
     if pin_hints and mask.any():
-        dots = hint_map(colors, mask, (wh, ww))
+        dots = pool_hint_map(colors, mask, (wh, ww))
         rgb = pin_to_hints(rgb, ink_w, dots[:3].transpose(1, 2, 0), dots[3] > 0)
     if (wh, ww) != (h, w):
         rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -217,12 +238,17 @@ class NeuralOptions:
     pin_hints: bool = option(True, "Match dot colours exactly",
                              "Shift colours so each dot's colour is met, the shift spreading inside the "
                              "dot's area.", advanced=True)
+    background: str = option("paper", "Background",
+                             "An area open to the picture's border that holds no dot (once you give dots): "
+                             "stays white paper, or the network colours it too.",
+                             choices={"paper": "stays white paper", "fill": "network colours it"})
 
     def validate(self) -> None:
         if self.work_size != 0 and not 32 <= self.work_size <= 4096:
             raise IrodoriError(f"work_size must be 0 (the model's own) or in [32, 4096], got {self.work_size}")
         if not 0 <= self.threads <= 256:
             raise IrodoriError(f"threads must be in [0, 256], got {self.threads}")
+        check_background(self.background)
         model_path(self.model)
 
 
@@ -244,4 +270,20 @@ class Neural:
             options: NeuralOptions) -> Result:
         rgb = neural_colors(ink, hints, options.model, options.work_size, options.threads,
                            options.mirror, options.pin_hints)
-        return make_result(to_flats(rgb), ink, regions=None, model=str(model_path(options.model)))
+        flats = to_flats(rgb)
+        meta: dict[str, Any] = {"model": str(model_path(options.model))}
+        if options.background == "paper" and hints:
+            from ..regions import build_region_graph
+
+            graph = build_region_graph(ink)
+            clean = clean_hints(hints, ink)
+            paper = background_paper(graph, ink, clean)
+            flats[..., 3] = np.where(paper[graph.labels], 0, 255)
+            meta.update(background_regions=int(np.count_nonzero(paper)), hints=clean.report)
+        return make_result(flats, ink, regions=None, **meta)
+
+
+def background_paper(graph: Any, ink: np.ndarray, clean: CleanHints) -> np.ndarray:
+    """``(n,) bool``: regions of ``graph`` that stay paper under the background policy (:mod:`irodori.background`)."""
+    strong, _ = clean.votes(graph.labels, graph.n)
+    return paper_from_votes(graph, ink, strong, clean.palette)

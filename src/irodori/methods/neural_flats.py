@@ -9,6 +9,12 @@ common colour after quantizing to 16 levels a channel, averaged within that
 bin). A region holding dots of several colours (an open outline, an unlined
 colour edge) is split between them: each pixel takes the dot colour nearest
 its neural colour. Regions touched by a transparent hint stay unfilled.
+
+Hints are cleaned first (:func:`irodori.hints.clean_hints`): a region takes
+the colour covering most of its hinted paper, hint pixels over lines count
+for nothing and strays over a line do not pin a neighbour. With
+``background=paper`` (the default) an unhinted area open to the picture's
+border stays unfilled (:mod:`irodori.background`).
 """
 
 from __future__ import annotations
@@ -16,10 +22,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..color import rgb_to_lab
-from ..hints import Hints
+from ..hints import CleanHints, Hints, clean_hints
 from . import register
 from .base import Capabilities, Reference, Result, make_result
-from .neural import NeuralOptions, model_path, neural_colors
+from .neural import NeuralOptions, background_paper, model_path, neural_colors
 
 _LEVELS = 16
 _MAX_SAMPLES = 1_000_000
@@ -62,18 +68,16 @@ def region_colors(labels: np.ndarray, rgb: np.ndarray, ink: np.ndarray, n: int) 
     return out
 
 
-def hint_counts(labels: np.ndarray, hints: Hints, n: int) -> tuple[np.ndarray, list]:
-    """Hint pixels per region and hint colour: ``((n, k) int64 counts, palette)``.
+def hint_counts(labels: np.ndarray, clean: CleanHints, n: int) -> tuple[np.ndarray, list]:
+    """Cleaned hint pixels per region and hint colour: ``((n, k) int64 counts, palette)``.
 
     Column 0 counts nothing; column ``j`` counts pixels of ``palette[j - 1]``
-    (a colour or None for transparent).
+    (a colour or None for transparent); ``clean`` from :func:`irodori.hints.clean_hints`.
     """
-    hint_labels, palette = hints.label_map(labels.shape) if hints else (None, [])
-    k = len(palette) + 1
-    if hint_labels is None or not (sel := hint_labels > 0).any():
-        return np.zeros((n, k), np.int64), palette
-    reg, lab = labels[sel].astype(np.int64), hint_labels[sel].astype(np.int64)
-    return np.bincount(reg * k + lab, minlength=n * k).reshape(n, k), palette
+    strong, _ = clean.votes(labels, n)
+    counts = np.zeros((n, len(clean.palette) + 1), np.int64)
+    counts[:, 1:] = np.rint(strong).astype(np.int64)
+    return counts, list(clean.palette)
 
 
 def hinted_colors(counts: np.ndarray, palette: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -165,12 +169,18 @@ class NeuralFlats:
         graph = build_region_graph(ink)
         labels = graph.labels
         colors = region_colors(labels, rgb, ink, graph.n)
-        counts, palette = hint_counts(labels, hints, graph.n)
+        clean = clean_hints(hints, ink)
+        counts, palette = hint_counts(labels, clean, graph.n)
         has, hint_col, transparent = hinted_colors(counts, palette)
+        n_paper = 0
+        if options.background == "paper" and hints:  # with no hints the network's colours stand
+            paper = background_paper(graph, ink, clean)
+            transparent |= paper
+            n_paper = int(np.count_nonzero(paper))
         colors[has] = hint_col[has]
         flats = np.empty((*ink.shape, 4), np.uint8)
         flats[..., :3] = split_by_hint_colors(np.clip(np.rint(colors * 255.0), 0, 255).astype(np.uint8)[labels],
                                               labels, rgb, counts, palette)
         flats[..., 3] = np.where(transparent[labels], 0, 255)
         return make_result(flats, ink, regions=labels, model=str(model_path(options.model)),
-                           n_regions=int(graph.n))
+                           n_regions=int(graph.n), background_regions=n_paper, hints=clean.report)

@@ -18,7 +18,7 @@ from torch.utils.data.distributed import DistributedSampler
 
 from ..errors import IrodoriError
 from ..hints import simulate_hints
-from ..methods._neural_io import hint_map
+from ..hints import pool_hint_map as hint_map
 
 
 class BalancedConcat(Dataset):

@@ -43,7 +43,7 @@ import torch
 from ..errors import IrodoriError
 from ..hints import simulate_hints
 from ..io import check_output, load_lineart, read_rgb, write_bytes_atomic
-from ..methods._neural_io import hint_map
+from ..hints import pool_hint_map as hint_map
 from ..neural_model import model_path, working_shape
 from ..nets import Generator, GeneratorConfig
 from .data import n_hints

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..api import colorize
 from ..color import pack_rgb, unpack_rgb
-from ..errors import IrodoriError
+from ..errors import ColourPictureError, IrodoriError
 from ..hints import Hints
 from ..io import load_lineart
 from ..methods import Reference, Result
@@ -87,15 +87,21 @@ class Reply:
 class Rejected(Exception):
     """Bad input with the HTTP status it deserves."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.code = code
 
 
-def error_reply(status: int, message: str) -> Reply:
-    """A JSON error answer ``{"error": message}``."""
-    return Reply(status, "application/json", json.dumps({"error": message}).encode("utf-8"))
+def error_reply(status: int, message: str, code: str | None = None) -> Reply:
+    """A JSON error answer ``{"error": message}``, with ``"code"`` where the error has one.
+
+    Codes: ``colour_picture`` (422): the line art is a colour picture; the
+    studio offers to extract its lines (``irodori lines``) instead.
+    """
+    body = {"error": message} if code is None else {"error": message, "code": code}
+    return Reply(status, "application/json", json.dumps(body).encode("utf-8"))
 
 
 def handle(job: Job) -> Reply:
@@ -103,7 +109,7 @@ def handle(job: Job) -> Reply:
     try:
         return _handle(job)
     except Rejected as e:
-        return error_reply(e.status, e.message)
+        return error_reply(e.status, e.message, e.code)
     except MemoryError:
         return error_reply(413, "not enough memory for this image; try a smaller one")
     except Exception as e:  # noqa: BLE001  a bug: report it, keep the worker alive
@@ -262,6 +268,8 @@ def _decode_ink(data: bytes, what: str, max_pixels: int) -> np.ndarray:
     _check_pixels(data, what, max_pixels)
     try:
         ink = load_lineart(data, max_pixels)
+    except ColourPictureError as e:
+        raise Rejected(422, f"{what}: {e}", e.code) from None
     except IrodoriError as e:
         raise Rejected(400, f"{what}: {e}") from None
     ink.setflags(write=False)
