@@ -18,8 +18,9 @@ from .hints import Hints, Point, Stroke
 from .io import load_lineart, read_rgb
 from .methods import Result
 from .reference_image import Reference
+from .shade import shade  # the function; the module stays importable as irodori.shade via `from irodori.shade import ...`
 
 __version__ = "0.1.0"
 
 __all__ = ["colorize", "prepare", "Drawing", "list_methods", "load_lineart", "read_rgb", "Hints", "Point", "Stroke",
-           "Reference", "Result", "IrodoriError", "__version__"]
+           "Reference", "Result", "IrodoriError", "shade", "__version__"]

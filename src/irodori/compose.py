@@ -84,32 +84,38 @@ def flatten(layers: list[Layer]) -> np.ndarray:
     With channels in [0, 1] and ``a`` the layer's alpha times its opacity:
     normal ``out = src * a + out * (1 - a)``; multiply uses ``out * src`` and
     screen ``1 - (1 - out) * (1 - src)`` in place of ``src`` (the
-    OpenRaster / PSD separable blend modes).
+    OpenRaster / PSD separable blend modes). Each step rounds to 8 bits, as
+    paint programs do.
     """
+    import cv2
+
     if not layers:
         raise IrodoriError("no layers to flatten")
     h, w = layers[0].rgba.shape[:2]
-    out = np.empty((h, w, 3), np.uint8)
-    visible = [layer for layer in layers if layer.visible and layer.opacity > 0]
-    alphas = []
-    for layer in visible:
+    # Plane by plane in 8 bits with OpenCV: a full page is 26 M values per layer.
+    out = [np.full((h, w), 255, np.uint8) for _ in range(3)]
+    for layer in layers:
+        if not (layer.visible and layer.opacity > 0):
+            continue
         if layer.blend not in BLEND_MODES:
             raise IrodoriError(f"layer {layer.name!r}: blend mode {layer.blend!r} not in {BLEND_MODES}")
-        a = layer.rgba[..., 3]
-        alphas.append(None if (a == 255).all() and layer.opacity >= 1.0
-                      else a.astype(np.float32) * (layer.opacity / 255.0))
-    # One channel at a time keeps the temporaries (H, W) (see composite).
-    for c in range(3):
-        acc = np.ones((h, w), np.float32)
-        for layer, a in zip(visible, alphas):
-            src = layer.rgba[..., c].astype(np.float32) * (1.0 / 255.0)
+        planes = cv2.split(np.ascontiguousarray(layer.rgba))
+        alpha = planes[3]
+        if not alpha.any():
+            continue
+        if layer.opacity < 1.0:
+            alpha = cv2.convertScaleAbs(alpha, alpha=float(layer.opacity))
+        opaque = bool((alpha == 255).all())
+        inv = None if opaque else 255 - alpha
+        for c in range(3):
+            src = planes[c]
             if layer.blend == "multiply":
-                src *= acc
+                src = cv2.multiply(out[c], src, scale=1.0 / 255.0)
             elif layer.blend == "screen":
-                src = 1.0 - (1.0 - acc) * (1.0 - src)
-            if a is None:
-                acc = src
-            else:
-                acc += (src - acc) * a
-        out[..., c] = np.clip(np.rint(acc * 255.0), 0, 255)
-    return out
+                src = 255 - cv2.multiply(255 - out[c], 255 - src, scale=1.0 / 255.0)
+            if opaque:
+                out[c] = src
+            else:  # out + (src - out) * a = (src * a + out * (255 - a)) / 255
+                out[c] = cv2.add(cv2.multiply(src, alpha, scale=1.0 / 255.0),
+                                 cv2.multiply(out[c], inv, scale=1.0 / 255.0))
+    return cv2.merge(out)

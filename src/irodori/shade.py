@@ -65,7 +65,7 @@ DEFAULT_LIGHT = (315.0, 45.0)
 #: Cel thresholds on the light term (``n . l`` with occlusion and cast shadow): tone k is below the k-th.
 CEL_THRESHOLDS = (0.42, 0.0, -0.3)
 _CREASE = 0.2  # weight of the strict (every line a border) inflation: depth of creases at inner lines
-_JF, _JT = 1.2, 0.0
+_JF, _JT = 1.2, 0.02
 _THICK = 0.5  # a rider stands this many of its inscribed radii above what it lies on
 _MIN_AREA = 12  # working-size pixels: smaller areas take no form shading of their own
 _RING = 16  # samples on a ring for convexity and occlusion
@@ -630,48 +630,62 @@ def light_areas(flats: np.ndarray, ink: np.ndarray, opts: ShadeOptions) -> Light
     return Lighting(diffuse.astype(np.float32), spec.astype(np.float32), lab, code)
 
 
-def _upsample(light: Lighting, flats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bring ``diffuse`` and ``spec`` to the flats' size, each pixel from samples of its own colour."""
+def _to8(diffuse: np.ndarray, spec: np.ndarray) -> np.ndarray:
+    """Light terms as ``(h, w, 2) uint8``: diffuse [-1, 1] -> 0..255, spec [0, 1] -> 0..255."""
+    d8 = np.clip(np.rint((diffuse + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    s8 = np.clip(np.rint(spec * 255.0), 0, 255).astype(np.uint8)
+    return np.dstack([d8, s8])
+
+
+def _upsample(light: Lighting, flats: np.ndarray) -> np.ndarray:
+    """Light terms (:func:`_to8`) at the flats' size ``(H, W, 2) uint8``, each pixel from its own colour.
+
+    Bilinear everywhere, then, where the working-size neighbourhood mixes
+    flat colours, again with only the samples of the pixel's own colour
+    (nearest sample when none is), so light never crosses into a
+    neighbouring area.
+    """
     H, W = flats.shape[:2]
     h, w = light.diffuse.shape
-    both = np.dstack([light.diffuse, light.spec])
+    both = _to8(light.diffuse, light.spec)
     if (h, w) == (H, W):
-        return light.diffuse, light.spec
+        return both
     up = cv2.resize(both, (W, H), interpolation=cv2.INTER_LINEAR)
-    # Where the 2x2 low-res neighbourhood mixes colours, redo bilinear with same-colour weights.
     c = light.code
     mixed = np.zeros((h, w), np.uint8)
     mixed[:-1] |= c[:-1] != c[1:]
     mixed[:, :-1] |= c[:, :-1] != c[:, 1:]
     mixed[:-1, :-1] |= c[:-1, :-1] != c[1:, 1:]
-    mixed = cv2.dilate(mixed, np.ones((3, 3), np.uint8))
-    fix = cv2.resize(mixed, (W, H), interpolation=cv2.INTER_NEAREST).astype(bool)
+    mixed[1:, :-1] |= c[1:, :-1] != c[:-1, 1:]
+    if not mixed.any():
+        return up
+    mixed = cv2.dilate(mixed, np.ones((2, 2), np.uint8), anchor=(1, 1))
+    fix = cv2.resize(mixed, (W, H), interpolation=cv2.INTER_NEAREST)
     py, px = np.nonzero(fix)
-    if py.size:
-        fy = (py + 0.5) * (h / H) - 0.5
-        fx = (px + 0.5) * (w / W) - 0.5
-        y0 = np.clip(np.floor(fy).astype(np.int64), 0, h - 1)
-        x0 = np.clip(np.floor(fx).astype(np.int64), 0, w - 1)
-        y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
-        wy, wx = np.clip(fy - y0, 0, 1), np.clip(fx - x0, 0, 1)
-        mine = _codes(flats[py, px])
-        acc = np.zeros((py.size, 2), np.float64)
-        wsum = np.zeros(py.size, np.float64)
-        nearest = np.zeros((py.size, 2), np.float64)
-        best = np.full(py.size, -1.0)
-        for yy, xx, ww in ((y0, x0, (1 - wy) * (1 - wx)), (y0, x1, (1 - wy) * wx),
-                           (y1, x0, wy * (1 - wx)), (y1, x1, wy * wx)):
-            val = both[yy, xx]
-            ok = (c[yy, xx] == mine)
-            wgt = np.where(ok, ww + 1e-6, 0.0)
-            acc += val * wgt[:, None]
-            wsum += wgt
-            better = ww > best
-            nearest[better] = val[better]
-            best = np.maximum(best, ww)
-        val = np.where((wsum > 0)[:, None], acc / np.maximum(wsum, 1e-12)[:, None], nearest)
-        up[py, px] = val
-    return up[..., 0], up[..., 1]
+    fy = (py + 0.5) * (h / H) - 0.5
+    fx = (px + 0.5) * (w / W) - 0.5
+    y0 = np.clip(np.floor(fy), 0, h - 1).astype(np.int32)
+    x0 = np.clip(np.floor(fx), 0, w - 1).astype(np.int32)
+    y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
+    wy = np.clip(fy - y0, 0, 1).astype(np.float32)
+    wx = np.clip(fx - x0, 0, 1).astype(np.float32)
+    mine = _codes(flats[py, px])
+    acc = np.zeros((py.size, 2), np.float32)
+    wsum = np.zeros(py.size, np.float32)
+    nearest = np.zeros((py.size, 2), np.float32)
+    best = np.full(py.size, -1.0, np.float32)
+    for yy, xx, ww in ((y0, x0, (1 - wy) * (1 - wx)), (y0, x1, (1 - wy) * wx),
+                       (y1, x0, wy * (1 - wx)), (y1, x1, wy * wx)):
+        val = both[yy, xx].astype(np.float32)
+        wgt = np.where(c[yy, xx] == mine, ww + 1e-4, 0.0).astype(np.float32)
+        acc += val * wgt[:, None]
+        wsum += wgt
+        better = ww > best
+        nearest[better] = val[better]
+        best = np.maximum(best, ww)
+    val = np.where((wsum > 0)[:, None], acc / np.maximum(wsum, 1e-12)[:, None], nearest)
+    up[py, px] = np.clip(np.rint(val), 0, 255).astype(np.uint8)
+    return up
 
 
 # ------------------------------------------------------------------------ layers
@@ -725,17 +739,19 @@ def shade(result: Result, ink: np.ndarray, light: tuple[float, float] = DEFAULT_
     ink = ink.astype(np.float32, copy=False)
     flats = result.flats
     lighting = light_areas(flats, ink, opts)
-    diffuse, spec = _upsample(lighting, flats)
-    filled = flats[..., 3].astype(np.float32) / 255.0
-    layers = [_shadow_layer(diffuse, filled, opts)]
+    light8 = _upsample(lighting, flats)
+    d8, s8 = cv2.split(light8)
+    r_, g_, b_, alpha = cv2.split(np.ascontiguousarray(flats))
+    layers = [_shadow_layer(d8, alpha, opts)]
     if opts.highlight > 0:
         # Shine shows on darker colours (hair, cloth); on skin and white it would be a blotch.
-        lum = (flats[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)) / 255.0
-        a = np.clip(spec * np.clip((1.0 - lum) * 1.6 - 0.1, 0.0, 1.0) * (float(opts.highlight) * 255.0)
-                    * filled, 0, 255).astype(np.uint8)
-        hl = np.empty(flats.shape, np.uint8)
-        hl[..., 0], hl[..., 1], hl[..., 2] = 255, 250, 235
-        hl[..., 3] = a
+        gray = cv2.cvtColor(cv2.merge([r_, g_, b_]), cv2.COLOR_RGB2GRAY)
+        shine = np.clip((1.0 - np.arange(256) / 255.0) * 1.6 - 0.1, 0.0, 1.0) * 255.0
+        a = cv2.multiply(cv2.LUT(gray, np.rint(shine).astype(np.uint8)),
+                         cv2.LUT(s8, np.rint(np.arange(256) * float(opts.highlight)).astype(np.uint8)),
+                         scale=1.0 / 255.0)
+        a = cv2.multiply(a, alpha, scale=1.0 / 255.0)
+        hl = cv2.merge([np.full_like(a, 255), np.full_like(a, 250), np.full_like(a, 235), a])
         layers.append(Layer("highlight", hl, "screen"))
     if opts.line_color:
         layers.append(Layer("lines", colored_lines(flats, result.lines), "multiply"))
@@ -746,27 +762,27 @@ def shade(result: Result, ink: np.ndarray, light: tuple[float, float] = DEFAULT_
     return out
 
 
-def _shadow_layer(diffuse: np.ndarray, filled: np.ndarray, opts: ShadeOptions) -> Layer:
+def _shadow_layer(d8: np.ndarray, filled: np.ndarray, opts: ShadeOptions) -> Layer:
+    """The ``shadow`` layer from the light term ``d8 (H, W) uint8`` (:func:`_to8`) and flats alpha."""
     base = shadow_rgb(opts)
-    H, W = diffuse.shape
-    rgba = np.empty((H, W, 4), np.uint8)
+    H, W = d8.shape
+    diffuse = np.arange(256, dtype=np.float32) / 127.5 - 1.0  # the light term of each code
     if opts.style == "cel":
-        tones = np.zeros((H, W), np.uint8)
+        tones = np.zeros(256, np.int64)
         for t in CEL_THRESHOLDS[:opts.levels]:
-            tones += (diffuse < t)
-        for c in range(3):
-            lut = np.rint(255.0 * base[c] ** np.arange(4, dtype=np.float32)).clip(0, 255).astype(np.uint8)
-            lut[0] = 255
-            rgba[..., c] = lut[tones]
-        alpha = (tones > 0).astype(np.float32) * float(opts.strength)
+            tones += diffuse < t
+        power = tones.astype(np.float32)
+        amount = (tones > 0).astype(np.float32)
     else:
         amount = _smoothstep(0.75, -0.25, diffuse)  # 0 lit .. 1 deep
-        deep = _smoothstep(0.1, -0.5, diffuse) if opts.levels > 1 else np.zeros_like(amount)
-        for c in range(3):
-            rgba[..., c] = np.clip(np.rint(255.0 * base[c] ** (1.0 + deep)), 0, 255)
-        alpha = amount * float(opts.strength)
-    rgba[..., 3] = np.clip(np.rint(alpha * filled * 255.0), 0, 255)
-    return Layer("shadow", rgba, "multiply")
+        power = 1.0 + (_smoothstep(0.1, -0.5, diffuse) if opts.levels > 1 else 0.0)
+    planes = []
+    for c in range(3):
+        lut = np.where(amount > 0, 255.0 * base[c] ** power, 255.0)
+        planes.append(cv2.LUT(d8, np.clip(np.rint(lut), 0, 255).astype(np.uint8)))
+    a = cv2.LUT(d8, np.clip(np.rint(amount * float(opts.strength) * 255.0), 0, 255).astype(np.uint8))
+    planes.append(cv2.multiply(a, filled, scale=1.0 / 255.0))
+    return Layer("shadow", cv2.merge(planes), "multiply")
 
 
 def colored_lines(flats: np.ndarray, lines: np.ndarray, darken: float = 0.4) -> np.ndarray:
@@ -778,8 +794,9 @@ def colored_lines(flats: np.ndarray, lines: np.ndarray, darken: float = 0.4) -> 
     the alpha is the untouched line alpha ``lines (H, W) uint8``. Over
     unfilled background the line stays black.
     """
-    rgba = np.zeros(flats.shape[:2] + (4,), np.uint8)
-    filled = flats[..., 3:4].astype(np.float32) / 255.0
-    rgba[..., :3] = np.clip(np.rint(flats[..., :3].astype(np.float32) * darken * filled), 0, 255)
-    rgba[..., 3] = lines
-    return rgba
+    *rgb, a = cv2.split(np.ascontiguousarray(flats))
+    full = bool((a == 255).all())
+    planes = [cv2.convertScaleAbs(p, alpha=float(darken)) for p in rgb]
+    if not full:
+        planes = [cv2.multiply(p, a, scale=1.0 / 255.0) for p in planes]
+    return cv2.merge(planes + [np.ascontiguousarray(lines)])
