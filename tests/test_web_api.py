@@ -315,6 +315,51 @@ def test_upload_too_large_while_streaming(client):
     assert_error(r, 413, "upload too large")
 
 
+def colour_picture() -> np.ndarray:
+    """The drawing as a finished colour picture: each shape filled, lines on top (RGB uint8)."""
+    rgb = np.repeat(GRAY[..., None], 3, axis=2).copy()
+    for name, colour in zip("abcd", (RED, GREEN, BLUE, YELLOW)):
+        rgb[MASKS[name]] = colour
+    return rgb
+
+
+def test_check_lineart(client):
+    r = client.post("/api/lineart/check", files={"lineart": ("d.png", LINEART, "image/png")})
+    assert r.status_code == 200 and r.json() == {"width": W, "height": H}
+    assert_error(client.post("/api/lineart/check", files={"lineart": ("d.png", b"not an image", "image/png")}),
+                 400, "line art")
+    big = png(np.full((1100, 1000), 255, np.uint8))
+    assert_error(client.post("/api/lineart/check", files={"lineart": ("d.png", big, "image/png")}), 413, "MP")
+
+
+def test_colour_picture_is_refused_as_colouring_would(client):
+    from irodori import errors
+
+    if not hasattr(errors, "ColourPictureError"):
+        pytest.skip("this core does not refuse colour pictures as line art yet")
+    r = client.post("/api/lineart/check", files={"lineart": ("c.png", png(colour_picture()), "image/png")})
+    assert_error(r, 422, "colour picture")
+    assert r.json()["code"] == "colour_picture"
+    assert post(client, lineart=png(colour_picture())).json().get("code") == "colour_picture"
+
+
+def test_lines_of_a_colour_picture(client):
+    """``/api/lines`` gives back black lines on white where the picture has its lines, usable as line art."""
+    r = client.post("/api/lines", files={"picture": ("c.png", png(colour_picture()), "image/png")})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    lines = decode(r.content)
+    assert lines.shape == (H, W) and lines.dtype == np.uint8
+    ink = GRAY < 128
+    assert (lines[ink] < 128).mean() > 0.8  # the drawing's lines are lines
+    flat = np.zeros_like(ink)
+    for name in "abcd":
+        flat |= MASKS[name]
+    assert (lines[flat] > 200).mean() > 0.95  # flat colour is paper
+    # ... and colouring takes them.
+    assert client.post("/api/lineart/check", files={"lineart": ("l.png", r.content, "image/png")}).status_code == 200
+    assert_error(client.post("/api/lines", files={"picture": ("c.png", b"nope", "image/png")}), 400, "picture")
+
+
 def test_server_still_serves_after_errors(client):
     assert post(client).status_code == 200
     stats = client.get("/api/health").json()["workers"]

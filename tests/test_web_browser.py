@@ -138,8 +138,8 @@ def share(rgba: np.ndarray, mask: np.ndarray, colour) -> float:
 def test_colour_a_drawing_end_to_end(page, tmp_path):
     assert "fill" in method_names(), "the end-to-end test runs with the fill method"
     # The method list is the registry's, and fill is the default.
-    assert page.eval_on_selector_all("#method option", "os => os.map(o => o.value)") == method_names()
-    assert page.input_value("#method") == "fill"
+    assert sorted(page.eval_on_selector_all("#methods input[name=method]", "os => os.map(o => o.value)")) == method_names()
+    assert page.is_checked("#methods input[value=fill]")
 
     page.set_input_files("#file-input", files=[{"name": "shapes.png", "mimeType": "image/png", "buffer": LINEART}])
     page.wait_for_selector("#stage[data-state=loaded]")
@@ -233,7 +233,8 @@ def test_colour_a_drawing_end_to_end(page, tmp_path):
     assert page.evaluate("() => window.studio.store.toJSON()") == saved
     assert share(flats_pixels(page), MASKS["b"], GREEN) > 0.99
 
-    # A server error shows in the page as a message, and goes once fixed.
+    # A server error shows in the page as a message, and goes once fixed (the option is an internal: under Advanced).
+    page.click("#advanced-options summary")
     threshold = page.locator("#options [name=ink_threshold]")
     threshold.fill("5")
     threshold.press("Enter")
@@ -328,3 +329,146 @@ def test_api_reference_opens_offline(browser, base_url):
             assert "lineart" in page.inner_text("#apidoc")
     finally:
         context.close()
+
+
+def test_methods_options_and_shortcuts_in_plain_words(page):
+    """What the page lists is the registry's metadata: groups by what the artist has, labels, advanced internals."""
+    from irodori.methods import METHOD_GROUPS, describe_methods
+
+    described = {m["name"]: m for m in describe_methods()}
+    shown_groups = page.eval_on_selector_all("#methods .method-group", "gs => gs.map(g => g.dataset.group)")
+    assert shown_groups == [g.id for g in METHOD_GROUPS if any(m["group"]["id"] == g.id for m in described.values())]
+    choices = page.eval_on_selector_all("#methods .method-choice", """ls => ls.map(l => ({
+        name: l.querySelector('input').value, text: l.textContent.trim(),
+        group: l.closest('.method-group').dataset.group }))""")
+    for c in choices:
+        m = described[c["name"]]
+        assert c["text"].startswith(m["label"]) and c["group"] == m["group"]["id"], c
+        assert ("recommended" in c["text"]) == m["recommended"]
+    # Baselines sit in the collapsed compare group, out of sight until asked for.
+    assert not page.eval_on_selector("#methods details.compare", "d => d.open")
+    for name in {"gray", "mean", "paste", "region-match"} & set(described):
+        assert not page.is_visible(f"#methods input[value='{name}']")
+    # Every method: its options carry human labels, internals collapse under Advanced, file paths never show.
+    for name, m in described.items():
+        page.evaluate("(n) => document.querySelector(`#methods input[value='${n}']`).click()", name)
+        assert page.evaluate("() => window.studio.state.method.name") == name
+        assert page.inner_text("#method-summary") == m["summary"]
+        for o in m["options"]:
+            where = page.evaluate("""(n) => { const el = document.querySelector(`#options [name='${n}']`);
+                if (!el) return null;
+                return { advanced: Boolean(el.closest('#advanced-options')),
+                         label: el.closest('.option').querySelector('label').textContent.trim() }; }""", o["name"])
+            if o["path"]:
+                assert where is None, (name, o["name"])
+                continue
+            assert where == {"advanced": o["advanced"], "label": o["label"]}, (name, o["name"])
+            assert page.is_visible(f"#options [name='{o['name']}']") == (not o["advanced"]), (name, o["name"])
+    for internal in ("work_size", "threads", "pin_hints", "ink_threshold"):
+        for m in described.values():
+            assert not any(o["name"] == internal and not o["advanced"] for o in m["options"]), (m["name"], internal)
+    page.evaluate("() => document.querySelector(`#methods input[value='fill']`).click()")
+    assert page.is_visible("text=Close gaps up to (px)") and not page.is_visible("#options [name=ink_threshold]")
+    page.click("#advanced-options summary")
+    assert page.is_visible("#options [name=ink_threshold]")
+
+    # The shortcuts are listed on the page (? shows them), and each listed tool key does what the list says.
+    assert not page.eval_on_selector("#shortcuts", "d => d.open")
+    page.keyboard.press("?")
+    assert page.eval_on_selector("#shortcuts", "d => d.open") and page.is_visible("#shortcut-list")
+    listed = page.inner_text("#shortcut-list")
+    for words in ("Undo", "Redo", "Transparent", "Zoom", "Space"):
+        assert words in listed, words
+    for tool, key in page.eval_on_selector_all("#shortcut-list .shortcut[data-tool]",
+                                               "rs => rs.map(r => [r.dataset.tool, r.querySelector('kbd').innerText])"):
+        page.keyboard.press(key.lower())
+        assert page.evaluate("() => window.studio.state.tool") == tool, key
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "studio-methods.png"))
+
+
+def _rect(page, selector: str) -> dict:
+    return page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect(); "
+                                           "return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; }")
+
+
+def test_coach_and_work_kept_in_the_browser(page):
+    """The coach sits above the drawing, tells what the result shows, hides for good; a reload restores the work."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
+    page.set_input_files("#file-input", files=[{"name": "shapes.png", "mimeType": "image/png", "buffer": LINEART}])
+    page.wait_for_selector("#stage[data-state=loaded]")
+    assert page.get_attribute("#coach", "data-tip") == "first-dot"
+    coach, drawing = _rect(page, "#coach"), _rect(page, "#sheet")
+    assert coach["bottom"] <= _rect(page, "#viewport")["top"] and coach["bottom"] <= drawing["top"]
+    page.select_option("#options [name=unhinted]", "transparent")
+
+    # A dot in a shape: the paper stays unfilled, and the coach does not claim otherwise.
+    page.fill("#color", hex_(RED))
+    page.mouse.click(*screen(page, 40, 40))
+    wait_result(page)
+    rgba = flats_pixels(page)
+    assert (rgba[MASKS["paper"]][:, 3] == 0).all()
+    assert page.get_attribute("#coach", "data-tip") != "background"
+    # A dot on the paper itself: now the background has a colour, and the coach says which.
+    page.fill("#color", hex_(GREEN))
+    page.mouse.click(*screen(page, 234, 86))
+    wait_result(page)
+    assert share(flats_pixels(page), MASKS["paper"], GREEN) > 0.99
+    page.wait_for_selector("#coach[data-tip=background]")
+    assert page.eval_on_selector("#coach .inline-swatch", "e => e.title") == hex_(GREEN)
+    assert _rect(page, "#coach")["bottom"] <= _rect(page, "#sheet")["top"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "studio-coach.png"))
+    page.click("#coach-close")
+    assert page.is_hidden("#coach")
+
+    # Everything is in the browser: a reload brings back the drawing, its hints, the option, no question asked.
+    items = page.evaluate("() => window.studio.store.items")
+    page.wait_for_function("() => !window.studio.saver.unsaved")
+    assert "Kept in this browser" in page.inner_text("#status-saved")
+    page.reload()
+    page.wait_for_selector("#stage[data-ready=true]")
+    assert page.evaluate("() => window.studio.state.image.name") == "shapes.png"
+    assert page.evaluate("() => window.studio.store.items") == items
+    assert page.input_value("#options [name=unhinted]") == "transparent"
+    wait_result(page)
+    rgba = flats_pixels(page)
+    assert share(rgba, MASKS["a"], RED) > 0.99 and share(rgba, MASKS["paper"], GREEN) > 0.99
+    assert page.is_hidden("#coach")  # dismissed for good
+    assert dialogs == []
+
+    # When the browser cannot store the work, leaving asks first.
+    page.evaluate("""() => { IDBObjectStore.prototype.put = function () {
+        throw new DOMException('the disk is full', 'QuotaExceededError'); }; }""")
+    page.fill("#color", hex_(BLUE))
+    page.mouse.click(*screen(page, 200, 40))
+    page.wait_for_function("() => document.getElementById('status-saved').innerText.includes('Not kept')")
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+    assert asked.value.type == "beforeunload"
+
+
+def test_colour_picture_gets_an_offer_to_extract_its_lines(page):
+    from irodori import errors
+
+    if not hasattr(errors, "ColourPictureError"):
+        pytest.skip("this core does not refuse colour pictures as line art yet")
+    from test_web_api import colour_picture, png
+
+    page.set_input_files("#file-input", files=[{"name": "finished.png", "mimeType": "image/png",
+                                                "buffer": png(colour_picture())}])
+    page.wait_for_selector("#offer:not([hidden])")
+    assert "colour picture" in page.inner_text("#offer")
+    assert page.get_attribute("#stage", "data-state") == "empty"  # not taken as line art
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "studio-colour-picture.png"))
+    page.click("#offer-extract")
+    page.wait_for_selector("#stage[data-state=loaded]")
+    assert page.is_hidden("#offer")
+    assert page.evaluate("() => window.studio.state.image.name") == "finished-lines.png"
+    page.select_option("#options [name=unhinted]", "transparent")
+    page.fill("#color", hex_(BLUE))
+    page.mouse.click(*screen(page, 40, 40))
+    wait_result(page)
+    assert share(flats_pixels(page), MASKS["a"], BLUE) > 0.95

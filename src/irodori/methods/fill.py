@@ -83,12 +83,12 @@ class Fill:
     class Options:
         gap: float | None = option(
             None, "Close gaps up to (px)",
-            "Gaps in a line up to this many pixels still stop the colour. Empty = automatic "
-            "(0.4% of the longer side, at least 3).", min=0)
+            "Gaps in a line up to this size still stop the colour. Empty: automatic "
+            "(0.4% of the drawing's longer side, at least 3).", min=0)
         unhinted: str = option(
             "connected", "Shapes without a dot",
-            "What happens to a shape you gave no dot: it takes the colour of the neighbour it is most "
-            "open to, or stays unfilled (areas not reached from a dot through open paper).",
+            "A shape with no dot takes the colour of the neighbour it is most open to, or "
+            "stays unfilled.",
             choices={"connected": "take a neighbour's colour", "transparent": "stay unfilled"})
         ink_threshold: float = option(
             0.3, "Line darkness threshold",

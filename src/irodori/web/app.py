@@ -12,6 +12,11 @@ schema at ``/openapi.json``):
                           ``options`` JSON, optional ``reference`` and
                           ``reference_lines`` files, ``format`` png|json
 ``POST /api/layers``      the same fields, ``format`` ora|psd: a layered file
+``POST /api/lineart/check`` multipart ``lineart``: would colouring accept it as line
+                          art? 200 ``{"width", "height"}``, or the error colouring
+                          would give (a colour picture: 422, ``code`` colour_picture)
+``POST /api/lines``       multipart ``picture``: its line art extracted (as
+                          ``irodori lines``), a gray PNG
 
 The server is an adapter: no image work happens in the event loop. Uploads
 are bounded before they are read (``Content-Length``) and while they are
@@ -19,7 +24,8 @@ read (counted bytes); each image's pixel count is checked from its header
 before decoding; colouring runs in a :class:`~irodori.web.pool.WorkerPool`
 of processes with a per-job time limit. Errors are JSON ``{"error": ...}``
 with 400 (malformed), 413 (too large), 422 (unusable), 503 (busy) or 504
-(over the time limit). Under ``irodori serve``, uploads that spill to disk
+(over the time limit); errors an interface can offer a way out of also
+carry a stable ``"code"``. Under ``irodori serve``, uploads that spill to disk
 go to a private (0700) temporary directory that is removed at shutdown;
 the server writes no other file, and opens no path a client names.
 """
@@ -350,6 +356,44 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
             return _error(400, f"bad format {format!r}: expected {' or '.join(LAYER_FORMATS)}")
         return await run_job(request, "layers", format, lineart, hints, method, options, reference,
                              reference_lines)
+
+    async def run_simple(request: Request, op: str, upload: UploadFile) -> Response:
+        data = await upload.read()
+        job = Job(op=op, lineart=data, method="", max_pixels=config.max_pixels)
+        pool: WorkerPool = request.app.state.pool
+        try:
+            reply = await pool.run(job, key=hashlib.sha1(data).hexdigest(), gone=request.is_disconnected)
+        except PoolBusy as e:
+            return _error(503, str(e), headers={"Retry-After": "1"})
+        except JobTimeout as e:
+            return _error(504, f"{e}; try a smaller image")
+        except WorkerDied as e:
+            return _error(500, str(e))
+        except ClientGone as e:
+            return _error(499, str(e))
+        headers = {"Cache-Control": "no-store", "X-Irodori-Seconds": f"{reply.seconds:.4f}"}
+        return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=headers)
+
+    @app.post("/api/lineart/check", tags=["colour"], summary="Check line art",
+              responses={200: {"content": {"application/json": {"example": {"width": 512, "height": 512}}},
+                               "description": "usable as line art: its size"}, **_ERRORS})
+    async def check_endpoint(request: Request,
+                             lineart: UploadFile = File(..., description=lineart_doc)) -> Response:
+        """Would colouring accept this file as line art? Answers as colouring would, without colouring.
+
+        A colour picture is refused with 422 and ``"code": "colour_picture"``:
+        extract its lines with ``POST /api/lines``.
+        """
+        return await run_simple(request, "check", lineart)
+
+    @app.post("/api/lines", tags=["colour"], summary="Extract line art from a colour picture",
+              response_class=Response,
+              responses={200: {"content": {"image/png": {}}, "description": "black lines on white, same size"},
+                         **_ERRORS})
+    async def lines_endpoint(request: Request,
+                             picture: UploadFile = File(..., description="a colour picture")) -> Response:
+        """Line art of a finished colour picture, as ``irodori lines`` extracts it (XDoG)."""
+        return await run_simple(request, "lines", picture)
 
     return app
 

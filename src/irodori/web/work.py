@@ -56,7 +56,9 @@ _FILE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{2,5}$")
 class Job:
     """One request, as plain data that pickles cheaply to a worker process.
 
-    ``op`` is ``"colorize"`` or ``"layers"``; files are raw bytes; ``hints``
+    ``op`` is ``"colorize"``, ``"layers"``, ``"check"`` (is ``lineart``
+    usable line art?) or ``"lines"`` (extract line art from the colour
+    picture in ``lineart``); files are raw bytes; ``hints``
     and ``options`` are JSON text (None = no hints / default options);
     ``fmt`` is one of :data:`COLORIZE_FORMATS` or :data:`LAYER_FORMATS`.
     """
@@ -118,6 +120,10 @@ def handle(job: Job) -> Reply:
 
 
 def _handle(job: Job) -> Reply:
+    if job.op == "check":
+        return check_lineart(job)
+    if job.op == "lines":
+        return extract_lines_reply(job)
     formats = COLORIZE_FORMATS if job.op == "colorize" else LAYER_FORMATS if job.op == "layers" else None
     if formats is None:
         raise Rejected(400, f"unknown operation {job.op!r}")
@@ -150,6 +156,37 @@ def _handle(job: Job) -> Reply:
         body = json.dumps(result_json(result, regions=job.regions)).encode("utf-8")
         return Reply(200, _MEDIA["json"], body, seconds=seconds)
     return Reply(200, _MEDIA["png"], fast_png(result.image), seconds=seconds)
+
+
+def check_lineart(job: Job) -> Reply:
+    """Decode ``job.lineart`` as line art exactly as colouring would: 200 JSON ``{"width", "height"}``.
+
+    Whatever colouring would refuse is refused here the same way (400, 413,
+    or 422 with ``code`` where the loader gives one, e.g. a colour picture),
+    so the studio can ask before the artist puts a dot on it. The decoded
+    drawing stays in this worker's cache for the colouring that follows.
+    """
+    ink = _decode_ink(job.lineart, "line art", job.max_pixels)
+    h, w = ink.shape
+    return Reply(200, _MEDIA["json"], json.dumps({"width": w, "height": h}).encode("utf-8"))
+
+
+def extract_lines_reply(job: Job) -> Reply:
+    """Line art of the colour picture in ``job.lineart``, as ``irodori lines`` makes it: a gray PNG.
+
+    Black lines on white, the picture's size; XDoG (:func:`irodori.lineart.extract_lines`).
+    """
+    from ..io import read_rgb
+    from ..lineart import extract_lines
+
+    _check_pixels(job.lineart, "picture", job.max_pixels)
+    try:
+        rgb = read_rgb(job.lineart, job.max_pixels)
+    except IrodoriError as e:
+        raise Rejected(400, f"picture: {e}") from None
+    ink = extract_lines(rgb, method="xdog")
+    gray = np.clip(np.rint((1.0 - ink) * 255.0), 0, 255).astype(np.uint8)
+    return Reply(200, _MEDIA["png"], fast_png(gray), filename="lines.png")
 
 
 def parse_options(text: str | None) -> dict[str, Any]:

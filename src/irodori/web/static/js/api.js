@@ -1,22 +1,26 @@
 // The studio's calls to the irodori HTTP API. Every error becomes an Error whose
-// message is the server's one-line {"error": ...} text (or a clear network message).
+// message is the server's one-line {"error": ...} text (or a clear network message),
+// and whose `code` is the server's stable error code where it gives one.
 
 export class ApiError extends Error {
-  constructor(message, status) {
+  constructor(message, status, code = null) {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    this.code = code;
   }
 }
 
 async function check(res) {
   if (res.ok) return res;
   let text = `${res.status} ${res.statusText}`;
+  let code = null;
   try {
     const body = await res.json();
     if (body && typeof body.error === "string") text = body.error;
+    if (body && typeof body.code === "string") code = body.code;
   } catch (_) { /* not JSON: keep the status line */ }
-  throw new ApiError(text, res.status);
+  throw new ApiError(text, res.status, code);
 }
 
 async function call(url, init = {}) {
@@ -59,8 +63,23 @@ export async function colorize(fields, signal) {
   return {
     image: b64Blob(data.image), flats: b64Blob(data.flats),
     regions: data.regions ? b64Blob(data.regions) : null,
-    seconds: data.seconds, width: data.width, height: data.height, method: data.method,
+    seconds: data.seconds, width: data.width, height: data.height, method: data.method, meta: data.meta || {},
   };
+}
+
+// Would colouring take this file as line art? Resolves to {width, height}; throws the
+// ApiError colouring would give (code "colour_picture" for a finished colour picture).
+export async function checkLineart(blob, name, signal) {
+  const fd = new FormData();
+  fd.append("lineart", blob, name || "lineart.png");
+  return (await call("/api/lineart/check", { method: "POST", body: fd, signal })).json();
+}
+
+// The line art of a colour picture (as `irodori lines` extracts it), a PNG Blob.
+export async function extractLines(blob, name, signal) {
+  const fd = new FormData();
+  fd.append("picture", blob, name || "picture.png");
+  return (await call("/api/lines", { method: "POST", body: fd, signal })).blob();
 }
 
 export async function layers(fields, format, signal) {

@@ -43,6 +43,14 @@ export class HintStore extends EventTarget {
 
   clear() { if (this.items.length) this.commit([]); }
 
+  // Start over with `items` (a drawing reopened), history forgotten.
+  restore(items) {
+    this.items = items;
+    this.past = [];
+    this.future = [];
+    this.changed();
+  }
+
   // Forget everything, history included (a new drawing).
   reset() {
     this.items = [];

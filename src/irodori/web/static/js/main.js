@@ -1,8 +1,11 @@
-// irodori studio: wires the page to the API. The method list, their options and
-// what they need all come from /api/methods, so new methods need no change here.
+// irodori studio: wires the page to the API. The method list, its groups, the
+// plain-words labels, the options and what each method needs all come from
+// /api/methods (the registry's metadata), so new methods need no change here.
 
-import { ApiError, colorize, getBlob, getJSON, layers } from "./api.js";
+import { ApiError, checkLineart, colorize, extractLines, getBlob, getJSON, layers } from "./api.js";
 import { HintStore, TRANSPARENT, drawHints, hintDistance, parseHints } from "./hints.js";
+import { renderOptions } from "./options.js";
+import { Saver, drawingKey } from "./saved.js";
 import { View } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -18,13 +21,14 @@ const sheet = $("sheet");
 const canvases = { flats: $("flats"), lines: $("lines"), hints: $("hints") };
 const ctx = {
   flats: canvases.flats.getContext("2d", { willReadFrequently: true }),
-  lines: canvases.lines.getContext("2d"),
+  lines: canvases.lines.getContext("2d", { willReadFrequently: true }),
   hints: canvases.hints.getContext("2d"),
 };
 
 const store = new HintStore();
+const saver = new Saver();
 const state = {
-  image: null, // {blob, name, width, height}
+  image: null, // {blob, name, width, height, example, key}
   health: null,
   methods: [],
   method: null,
@@ -42,6 +46,10 @@ const state = {
   seq: 0,
   drag: null,
   space: false,
+  dismissed: loadDismissed(),
+  offer: null, // {blob, name}: a colour picture waiting for the artist's choice
+  restoring: false,
+  saveSeq: 0,
 };
 
 const view = new View(viewport, sheet, (v) => {
@@ -67,22 +75,70 @@ function setBusy(colouring, layersDelta = 0) {
   stage.setAttribute("aria-busy", String(any));
 }
 
+// ------------------------------------------------------------------ the coach
+// One tip at a time, in a bar above the drawing (never over it). Each tip can be
+// hidden for good (remembered in localStorage). What a tip says about the result
+// is read from the result itself (the flats' pixels), never assumed.
+function loadDismissed() {
+  try {
+    const v = JSON.parse(localStorage.getItem("irodori.coach.dismissed") || "[]");
+    return new Set(Array.isArray(v) ? v : []);
+  } catch (_) { return new Set(); }
+}
+
+function dismissTip(id) {
+  state.dismissed.add(id);
+  try { localStorage.setItem("irodori.coach.dismissed", JSON.stringify([...state.dismissed])); } catch (_) { /* private mode */ }
+  updateCoach();
+}
+
+function coachTip() {
+  const m = state.method;
+  if (!state.image || !m) return null;
+  const caps = m.capabilities;
+  const n = store.items.length;
+  if (caps.needs_reference && !state.reference) {
+    return { id: "reference", text: "This method colours from a coloured page of the same character: add it on the right, under the method." };
+  }
+  if (caps.uses_hints && n === 0 && !state.result) {
+    return { id: "first-dot", text: "Pick a colour on the left, then click inside a shape: the colour fills it up to the lines." };
+  }
+  const bg = state.result?.background;
+  if (caps.uses_hints && bg && state.color !== TRANSPARENT) {
+    return {
+      id: "background", swatch: bg,
+      text: "The background got this colour. To keep it white, put a Transparent dot on it.",
+      action: { label: "Use Transparent", run: () => setColor(TRANSPARENT) },
+    };
+  }
+  return null;
+}
+
 function updateCoach() {
   const coach = $("coach");
-  const m = state.method;
-  let text = "";
-  if (state.image && m) {
-    const n = store.items.length;
-    if (m.capabilities.needs_reference && !state.reference) {
-      text = "This method colours from a reference: upload a coloured picture of the same character on the right.";
-    } else if (m.capabilities.uses_hints && n === 0) {
-      text = "Pick a colour on the left, then click inside a shape — the colour fills it up to the lines.";
-    } else if (m.capabilities.uses_hints && state.result?.paperFilled && !store.items.some((h) => h.color === TRANSPARENT)) {
-      text = "The background got a colour too: put a Transparent (T) dot on it to keep it white. Add a dot for every part.";
+  const tip = coachTip();
+  const show = tip && !state.dismissed.has(tip.id);
+  coach.hidden = !show;
+  coach.dataset.tip = show ? tip.id : "";
+  if (show) {
+    const text = $("coach-text");
+    text.replaceChildren();
+    if (tip.swatch) {
+      const sw = document.createElement("span");
+      sw.className = "inline-swatch";
+      sw.style.background = tip.swatch;
+      sw.title = tip.swatch;
+      text.append(sw, " ");
     }
+    text.append(tip.text);
+    const action = $("coach-action");
+    action.hidden = !tip.action;
+    if (tip.action) {
+      action.textContent = tip.action.label;
+      action.onclick = tip.action.run;
+    }
+    $("coach-close").onclick = () => dismissTip(tip.id);
   }
-  coach.textContent = text;
-  coach.hidden = !text;
   const steps = [$("step-open"), $("step-hint"), $("step-save")];
   const at = !state.image ? 0 : store.items.length === 0 && !state.result ? 1 : 2;
   steps.forEach((li, i) => {
@@ -91,9 +147,26 @@ function updateCoach() {
   });
 }
 
+function updateSaved() {
+  const el = $("status-saved");
+  stage.dataset.saved = String(saver.saved);
+  if (!state.image) { el.textContent = ""; return; }
+  if (saver.error) {
+    el.textContent = `Not kept in this browser (${saver.error}): download your hints to keep them`;
+    el.className = "warn";
+  } else {
+    el.textContent = saver.unsaved ? "Saving in this browser…" : "Kept in this browser";
+    el.className = "";
+  }
+}
+saver.addEventListener("change", updateSaved);
+
 function updateStatus() {
   const img = state.image;
   $("status-image").textContent = img ? `${img.name} — ${img.width}×${img.height}` : "No image";
+  updateSaved();
+  const m = state.method;
+  $("stage-info").textContent = m ? `${m.label}${state.result ? ` · coloured in ${(state.result.seconds ?? 0).toFixed(2)} s` : ""}` : "";
   const n = store.items.length;
   $("status-hints").textContent = `${n} hint${n === 1 ? "" : "s"}`;
   $("undo").disabled = !store.canUndo;
@@ -153,6 +226,7 @@ function setColor(c) {
   $("color-name").textContent = c;
   $("transparent").classList.toggle("active", c === TRANSPARENT);
   document.querySelectorAll(".palette .swatch").forEach((el) => el.classList.toggle("selected", el.dataset.color === c));
+  updateCoach();
 }
 
 $("color").addEventListener("input", (e) => setColor(e.target.value.toLowerCase()));
@@ -297,22 +371,64 @@ function typing(e) {
   return t && (t.tagName === "INPUT" && !["range", "checkbox", "color", "file"].includes(t.type) || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
 }
 
+// The one table of shortcuts: the keydown handler runs it and the page lists it.
+// keys: what the list shows; match(e): whether a keydown is this shortcut
+// (absent for mouse gestures, listed only); run(e): what it does.
+const key = (...names) => (e) => !e.ctrlKey && !e.metaKey && !e.altKey && names.includes(e.key.toLowerCase());
+const withMod = (k, shift) => (e) => (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === k && e.shiftKey === shift;
+const SHORTCUTS = [
+  { keys: ["D"], what: "Dot tool", tool: "dot", match: key("d"), run: () => setTool("dot") },
+  { keys: ["B"], what: "Brush tool", tool: "brush", match: key("b"), run: () => setTool("brush") },
+  { keys: ["E"], what: "Eraser tool", tool: "eraser", match: key("e"), run: () => setTool("eraser") },
+  { keys: ["I"], what: "Eyedropper tool", tool: "picker", match: key("i"), run: () => setTool("picker") },
+  { keys: ["H"], what: "Hand tool (move the view)", tool: "pan", match: key("h"), run: () => setTool("pan") },
+  { keys: ["T"], what: "Transparent colour (keep an area white)", match: key("t"), run: () => setColor(TRANSPARENT) },
+  { keys: ["[", "]"], what: "Smaller / bigger dot and brush", match: key("[", "]"),
+    run: (e) => setSize(state.size + (e.key === "[" ? -1 : 1)) },
+  { keys: ["+", "−"], what: "Zoom in / out", match: key("+", "=", "-"),
+    run: (e) => view.zoomCentre(e.key === "-" ? 0.8 : 1.25) },
+  { keys: ["0"], what: "Fit the drawing in the window", match: key("0"), run: () => view.fit() },
+  { keys: ["Ctrl", "Z"], what: "Undo", match: withMod("z", false), run: () => store.undo() },
+  { keys: ["Ctrl", "Shift", "Z"], what: "Redo (also Ctrl+Y)", match: (e) => withMod("z", true)(e) || withMod("y", false)(e),
+    run: () => store.redo() },
+  { keys: ["Space"], what: "Hold and drag to move the view", match: key(" "), run: () => {
+    if (!state.space) { state.space = true; viewport.classList.add("panning"); updateCursor(); }
+  } },
+  { keys: ["Alt", "click"], what: "Pick a colour from the picture" },
+  { keys: ["Scroll"], what: "Zoom at the pointer" },
+  { keys: ["?"], what: "Show or hide this list", match: (e) => e.key === "?", run: () => {
+    $("shortcuts").open = !$("shortcuts").open;
+  } },
+];
+
+function renderShortcuts() {
+  const list = $("shortcut-list");
+  list.replaceChildren();
+  for (const s of SHORTCUTS) {
+    const dt = document.createElement("dt");
+    s.keys.forEach((k, i) => {
+      if (i) dt.append(s.keys.length === 2 && ["[", "+"].includes(s.keys[0]) ? " " : "+");
+      const kbd = document.createElement("kbd");
+      kbd.textContent = k;
+      dt.append(kbd);
+    });
+    const dd = document.createElement("dd");
+    dd.textContent = s.what;
+    const row = document.createElement("div");
+    row.className = "shortcut";
+    if (s.tool) row.dataset.tool = s.tool;
+    row.append(dt, dd);
+    list.append(row);
+  }
+}
+
 document.addEventListener("keydown", (e) => {
   if (typing(e)) return;
-  const mod = e.ctrlKey || e.metaKey;
-  const k = e.key.toLowerCase();
-  if (mod && k === "z") { e.preventDefault(); e.shiftKey ? store.redo() : store.undo(); return; }
-  if (mod && k === "y") { e.preventDefault(); store.redo(); return; }
-  if (mod) return;
-  if (e.key === " ") { if (!state.space) { state.space = true; viewport.classList.add("panning"); updateCursor(); } e.preventDefault(); return; }
-  const tools = { d: "dot", b: "brush", e: "eraser", i: "picker", h: "pan" };
-  if (tools[k]) setTool(tools[k]);
-  else if (k === "t") setColor(TRANSPARENT);
-  else if (e.key === "[") setSize(state.size - 1);
-  else if (e.key === "]") setSize(state.size + 1);
-  else if (e.key === "+" || e.key === "=") view.zoomCentre(1.25);
-  else if (e.key === "-") view.zoomCentre(0.8);
-  else if (e.key === "0") view.fit();
+  if (e.key === "Escape" && !$("offer").hidden) { closeOffer(); return; }
+  const s = SHORTCUTS.find((x) => x.match?.(e));
+  if (!s) return;
+  if (e.ctrlKey || e.metaKey || e.key === " ") e.preventDefault();
+  s.run(e);
 });
 document.addEventListener("keyup", (e) => {
   if (e.key === " ") { state.space = false; viewport.classList.remove("panning"); updateCursor(); }
@@ -330,7 +446,16 @@ store.addEventListener("change", () => {
   stage.dataset.version = String(store.version);
   renderHints();
   updateStatus();
+  saveWork();
   schedule();
+});
+
+// Leaving with work the browser has not stored yet asks first.
+window.addEventListener("beforeunload", (e) => {
+  if (state.image && saver.unsaved) {
+    e.preventDefault();
+    e.returnValue = "";
+  }
 });
 
 // ------------------------------------------------------------------ show toggles
@@ -342,8 +467,24 @@ function applyToggles() {
 for (const id of ["show-flats", "show-lines", "show-hints"]) $(id).addEventListener("change", applyToggles);
 
 // ------------------------------------------------------------------ loading line art
-async function loadImage(blob, name, example = false) {
+// saved: the stored {image, work} of a drawing being reopened (skips the check).
+async function loadImage(blob, name, example = false, saved = null) {
   clearError();
+  closeOffer();
+  if (!saved) {
+    // Ask the server, as colouring would, whether this is line art at all: a finished
+    // colour picture gets an offer to extract its lines instead.
+    try {
+      setBusy(null, +1);
+      await checkLineart(blob, name);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "colour_picture") { showOffer(blob, name, e.message); return; }
+      if (e instanceof ApiError && e.status >= 400 && e.status < 500) { showError(`${name}: ${e.message}`); return; }
+      // Busy or unreachable: colouring will say so; open the drawing anyway.
+    } finally {
+      setBusy(null, -1);
+    }
+  }
   let bitmap;
   try {
     bitmap = await createImageBitmap(blob);
@@ -358,7 +499,8 @@ async function loadImage(blob, name, example = false) {
     return;
   }
   state.controller?.abort();
-  state.image = { blob, name, width, height, example };
+  const key = saved?.image?.key ?? await drawingKey(blob);
+  state.image = { blob, name, width, height, example, key };
   state.result = null;
   for (const c of Object.values(canvases)) { c.width = width; c.height = height; }
   drawLines(bitmap);
@@ -367,11 +509,59 @@ async function loadImage(blob, name, example = false) {
   stage.dataset.state = "loaded";
   stage.dataset.resultVersion = "-1";
   $("dropzone").hidden = true;
+  $("stagebar").hidden = false; // before fitting: the bar takes its own room above the drawing
   sheet.hidden = false;
   view.setSize(width, height);
   setSize(Math.max(2, Math.round(Math.min(width, height) / 80)));
-  store.reset();
+  // The same drawing opened again gets its hints, method and options back.
+  const work = saved ? saved.work : (await saver.load(key)).work;
+  if (!saved) saver.saveImage(key, { blob, name, example, width, height });
+  state.restoring = true;
+  if (work && state.methods.some((m) => m.name === work.method)) selectMethod(work.method, work.options || {});
+  state.restoring = false;
+  store.restore(work?.hints ?? []);
+  if (work?.hints?.length) $("stage-info").textContent = `Your ${work.hints.length} hint${work.hints.length === 1 ? "" : "s"} on this drawing are back.`;
 }
+
+// Keep the work on the current drawing in this browser (on every change).
+function saveWork() {
+  if (!state.image || state.restoring) return;
+  saver.saveWork(state.image.key, { hints: store.items, method: state.method?.name, options: state.options },
+                 ++state.saveSeq);
+}
+
+// ------------------------------------------------------------------ a colour picture given as line art
+function showOffer(blob, name, message) {
+  state.offer = { blob, name };
+  $("offer-text").textContent = message;
+  $("offer").hidden = false;
+  $("offer-extract").disabled = false;
+  $("offer-extract").focus();
+}
+
+function closeOffer() {
+  state.offer = null;
+  $("offer").hidden = true;
+}
+
+$("offer-cancel").addEventListener("click", closeOffer);
+$("offer-other").addEventListener("click", () => { closeOffer(); $("file-input").click(); });
+$("offer-extract").addEventListener("click", async () => {
+  const offer = state.offer;
+  if (!offer) return;
+  $("offer-extract").disabled = true;
+  setBusy(null, +1);
+  try {
+    const lines = await extractLines(offer.blob, offer.name);
+    closeOffer();
+    await loadImage(lines, `${offer.name.replace(/\.[^.]+$/, "")}-lines.png`);
+  } catch (e) {
+    closeOffer();
+    showError(`Could not extract the lines: ${e.message}`);
+  } finally {
+    setBusy(null, -1);
+  }
+});
 
 // The line layer as black with ink as alpha: over the flats it gives exactly the
 // server's composite (flats multiplied by the lines).
@@ -421,16 +611,56 @@ stage.addEventListener("drop", (e) => {
 });
 
 // ------------------------------------------------------------------ methods and options
-function optionKind(spec) {
-  const t = String(spec.type);
-  const nullable = /None|Optional/.test(t);
-  const base = t.replace(/Optional\[|\]/g, "").split("|")[0].trim();
-  return { base, nullable };
+// Methods are listed by what the artist has (the registry's groups, in their order),
+// the recommended one first; the "compare" groups (baselines) sit collapsed.
+function renderMethods() {
+  const box = $("methods");
+  box.replaceChildren();
+  const byGroup = new Map();
+  const sorted = [...state.methods].sort((a, b) => a.group.order - b.group.order
+    || Number(b.recommended) - Number(a.recommended) || a.label.localeCompare(b.label));
+  for (const m of sorted) {
+    if (!byGroup.has(m.group.id)) byGroup.set(m.group.id, { group: m.group, methods: [] });
+    byGroup.get(m.group.id).methods.push(m);
+  }
+  for (const { group, methods } of byGroup.values()) {
+    const wrap = document.createElement(group.compare ? "details" : "fieldset");
+    wrap.className = "method-group" + (group.compare ? " compare" : "");
+    wrap.dataset.group = group.id;
+    const title = document.createElement(group.compare ? "summary" : "legend");
+    title.textContent = group.label;
+    title.title = group.help;
+    wrap.append(title);
+    for (const m of methods) {
+      const label = document.createElement("label");
+      label.className = "method-choice";
+      label.title = m.description;
+      const input = document.createElement("input");
+      input.type = "radio";
+      input.name = "method";
+      input.value = m.name;
+      input.addEventListener("change", () => { if (input.checked) selectMethod(m.name); });
+      const text = document.createElement("span");
+      text.textContent = m.label;
+      label.append(input, text);
+      if (m.recommended) {
+        const b = document.createElement("span");
+        b.className = "badge good";
+        b.textContent = "recommended";
+        text.append(b);
+      }
+      wrap.append(label);
+    }
+    box.append(wrap);
+  }
 }
 
 function renderMethod() {
   const m = state.method;
-  $("method-description").textContent = m.description;
+  for (const input of document.querySelectorAll("#methods input[name=method]")) input.checked = input.value === m.name;
+  const group = document.querySelector(`#methods .method-group[data-group="${m.group.id}"]`);
+  if (group && group.tagName === "DETAILS") group.open = true;
+  $("method-summary").textContent = m.summary;
   const badges = $("method-badges");
   badges.replaceChildren();
   const caps = m.capabilities;
@@ -440,70 +670,29 @@ function renderMethod() {
     b.textContent = text;
     badges.append(b);
   };
-  if (caps.needs_hints) add("needs hints", true);
-  if (caps.needs_reference) add("needs a reference", true);
-  if (!caps.uses_hints) add("ignores hints");
+  if (caps.needs_hints) add("needs dots", true);
+  if (caps.needs_reference) add("needs a coloured page", true);
+  if (!caps.uses_hints) add("ignores dots");
   if (caps.flats) add("flat colours");
   $("reference-box").hidden = !caps.needs_reference;
-
-  const form = $("options");
-  form.replaceChildren();
-  for (const spec of m.options) {
-    const { base, nullable } = optionKind(spec);
-    // Options naming files on the server are not for the studio (it accepts no paths).
-    if (spec.path) continue;
-    const label = document.createElement("label");
-    label.title = spec.help || "";
-    let input;
-    if (base === "bool") {
-      label.className = "check";
-      input = document.createElement("input");
-      input.type = "checkbox";
-      input.checked = Boolean(spec.default);
-      label.append(input, spec.name);
-    } else {
-      if (spec.choices) {
-        input = document.createElement("select");
-        for (const c of spec.choices) input.append(new Option(c.label, c.value, false, c.value === spec.default));
-      } else {
-        input = document.createElement("input");
-        input.type = base === "int" || base === "float" ? "number" : "text";
-        if (base === "int") input.step = "1";
-        if (base === "float") input.step = "any";
-        input.value = spec.default ?? "";
-        if (nullable) input.placeholder = "auto";
-      }
-      label.append(spec.name, input);
-    }
-    input.name = spec.name;
-    input.addEventListener("change", () => {
-      const v = readOption(input, base, nullable);
-      if (v === undefined || v === spec.default) delete state.options[spec.name];
-      else state.options[spec.name] = v;
-      schedule(0);
-    });
-    form.append(label);
-  }
+  renderOptions($("options"), m.options, state.options, (name, value) => {
+    if (value === undefined) delete state.options[name];
+    else state.options[name] = value;
+    saveWork();
+    schedule(0);
+  });
 }
 
-function readOption(input, base, nullable) {
-  if (base === "bool") return input.checked;
-  const raw = input.value.trim();
-  if (raw === "") return nullable ? null : undefined;
-  if (base === "int") return Number.isInteger(Number(raw)) ? Number(raw) : raw;
-  if (base === "float") return Number.isFinite(Number(raw)) ? Number(raw) : raw;
-  return raw;
-}
-
-function selectMethod(name) {
+// options: values to start from (a reopened drawing), else the method's defaults.
+function selectMethod(name, options = {}) {
   state.method = state.methods.find((m) => m.name === name) || state.methods[0];
-  $("method").value = state.method.name;
-  state.options = {};
+  const known = new Set(state.method.options.filter((o) => !o.path).map((o) => o.name));
+  state.options = Object.fromEntries(Object.entries(options).filter(([k]) => known.has(k)));
   renderMethod();
   updateStatus();
+  saveWork();
   schedule(0);
 }
-$("method").addEventListener("change", (e) => selectMethod(e.target.value));
 
 $("reference").addEventListener("change", (e) => { state.reference = e.target.files[0] || null; updateStatus(); schedule(0); });
 $("reference-lines").addEventListener("change", (e) => { state.referenceLines = e.target.files[0] || null; schedule(0); });
@@ -548,23 +737,48 @@ async function run() {
     if (seq !== state.seq) return; // a newer request has started
     ctx.flats.clearRect(0, 0, bitmap.width, bitmap.height);
     ctx.flats.drawImage(bitmap, 0, 0);
-    // Is the paper at the corners filled? Then the coach suggests a transparent dot.
-    const corner = (x, y) => ctx.flats.getImageData(x, y, 1, 1).data[3] > 0;
-    const w = bitmap.width - 1, h = bitmap.height - 1;
-    const paperFilled = [corner(0, 0), corner(w, 0), corner(0, h), corner(w, h)].filter(Boolean).length >= 3;
-    state.result = { ...res, version, paperFilled };
+    state.result = { ...res, version, background: backgroundColour() };
     stage.dataset.resultVersion = String(version);
     clearError();
-    $("status-result").textContent = `${state.method.name}: ${(res.seconds ?? 0).toFixed(2)} s`;
+    $("status-result").textContent = `${state.method.label}: ${(res.seconds ?? 0).toFixed(2)} s`;
   } catch (e) {
     if (e.name === "AbortError") return;
     if (seq !== state.seq) return;
     stage.dataset.resultVersion = String(version);
+    if (e instanceof ApiError && e.code === "colour_picture") { showOffer(state.image.blob, state.image.name, e.message); return; }
     showError(e instanceof ApiError ? `The server could not colour this: ${e.message}` : `Something went wrong: ${e.message}`);
   } finally {
     if (seq === state.seq) setBusy(false);
     updateStatus();
   }
+}
+
+// The colour the result gave the background, read from the flats: the paper along the
+// image's edge (pixels not under a line). "#rrggbb" when most of it is opaque and
+// clearly not white, else null (left unfilled, or white).
+function backgroundColour() {
+  const { width: w, height: h } = state.image;
+  const band = Math.max(1, Math.min(4, Math.floor(Math.min(w, h) / 16)));
+  const strips = [[0, 0, w, band], [0, h - band, w, band], [0, band, band, h - 2 * band], [w - band, band, band, h - 2 * band]];
+  const counts = new Map();
+  let paper = 0, coloured = 0;
+  for (const [x, y, sw, sh] of strips) {
+    if (sw <= 0 || sh <= 0) continue;
+    const f = ctx.flats.getImageData(x, y, sw, sh).data;
+    const l = ctx.lines.getImageData(x, y, sw, sh).data;
+    for (let i = 0; i < f.length; i += 4) {
+      if (l[i + 3] >= 96) continue; // under a line
+      paper += 1;
+      const off = Math.max(255 - f[i], 255 - f[i + 1], 255 - f[i + 2]);
+      if (f[i + 3] < 128 || off < 32) continue;
+      coloured += 1;
+      const c = (f[i] << 16) | (f[i + 1] << 8) | f[i + 2];
+      counts.set(c, (counts.get(c) || 0) + 1);
+    }
+  }
+  if (!paper || coloured / paper < 0.5) return null;
+  const [c] = [...counts.entries()].reduce((a, b) => (b[1] > a[1] ? b : a));
+  return `#${c.toString(16).padStart(6, "0")}`;
 }
 
 // ------------------------------------------------------------------ downloads
@@ -634,16 +848,19 @@ async function start() {
   setTool("dot");
   setSize(6);
   applyToggles();
+  renderShortcuts();
   updateStatus();
   try {
-    const [health, methods] = await Promise.all([getJSON("/api/health"), getJSON("/api/methods")]);
+    const [health, methods] = await Promise.all([getJSON("/api/health"), getJSON("/api/methods"), saver.open()]);
     state.health = health;
     state.methods = methods;
-    const select = $("method");
-    for (const m of methods) select.append(new Option(m.name, m.name));
+    renderMethods();
     selectMethod(methods.some((m) => m.name === health.default_method) ? health.default_method : methods[0].name);
     $("status-server").textContent = `irodori ${health.version} · ${health.workers.size} worker${health.workers.size === 1 ? "" : "s"}`;
     if (!health.example) for (const id of ["load-example", "drop-example"]) $(id).hidden = true;
+    // Reopen the drawing this browser last worked on, with its hints.
+    const saved = await saver.load(saver.currentKey());
+    if (saved.image) await loadImage(saved.image.blob, saved.image.name, saved.image.example, saved);
     stage.dataset.ready = "true";
   } catch (e) {
     showError(`Cannot start: ${e.message}`);
@@ -651,5 +868,5 @@ async function start() {
 }
 
 // For scripted checks (tests, a console): the state and the store, read-only use.
-window.studio = { state, store, view };
+window.studio = { state, store, view, saver };
 start();
