@@ -533,7 +533,9 @@ function saveWork() {
 // ------------------------------------------------------------------ a colour picture given as line art
 function showOffer(blob, name, message) {
   state.offer = { blob, name };
-  $("offer-text").textContent = message;
+  $("offer-text").textContent = `${name} is coloured in: it is a finished picture, not line art.`;
+  $("offer-text").title = message; // the server's words, with its numbers
+  $("dropzone").hidden = true;
   $("offer").hidden = false;
   $("offer-extract").disabled = false;
   $("offer-extract").focus();
@@ -542,6 +544,7 @@ function showOffer(blob, name, message) {
 function closeOffer() {
   state.offer = null;
   $("offer").hidden = true;
+  $("dropzone").hidden = Boolean(state.image);
 }
 
 $("offer-cancel").addEventListener("click", closeOffer);
