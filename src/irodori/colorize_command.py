@@ -44,6 +44,8 @@ def colorize_cmd(
     option: list[str] = typer.Option([], "--option", metavar="KEY=VALUE", help="Method option KEY=VALUE (repeatable)."),
     flats: Optional[Path] = typer.Option(None, "--flats", help="Also write the flats (RGBA .png)."),
     layers: list[Path] = typer.Option([], "--layers", metavar="FILE", help="Also write layers: .ora or .psd (repeatable)."),
+    layers_per_colour: bool = typer.Option(False, "--layers-per-colour",
+                                           help="In --layers files, one layer per flat colour (select by layer in Clip Studio / Photoshop)."),
     reference: Optional[Path] = typer.Option(None, "--reference", help="Coloured reference of the same character."),
     reference_lines: Optional[Path] = typer.Option(None, "--reference-lines", help="The reference's line art."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files."),
@@ -57,7 +59,9 @@ def colorize_cmd(
     if reference_lines is not None and reference is None:
         raise IrodoriError("--reference-lines needs --reference")
     options = dict(parse_option(o) for o in option)
-    outputs = Outputs(out, flats, tuple(layers), overwrite)
+    if layers_per_colour and not layers:
+        raise IrodoriError("--layers-per-colour needs --layers FILE (.ora or .psd)")
+    outputs = Outputs(out, flats, tuple(layers), overwrite, layers_per_colour)
     outputs.check()
     check_method(method, options)
     ref = load_reference(reference, reference_lines, max_pixels) if reference is not None else None

@@ -336,11 +336,13 @@ def _pil_image(array: np.ndarray) -> Image.Image:
     return Image.fromarray(arr, mode=mode)
 
 
-def encode_image(array: np.ndarray, suffix: str = ".png") -> bytes:
+def encode_image(array: np.ndarray, suffix: str = ".png", dpi: tuple[float, float] | None = None) -> bytes:
     """Encode ``(H, W) uint8`` gray, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA in the format of ``suffix``.
 
     PNG, WebP and TIFF are lossless (WebP) or exact and keep alpha; JPEG
-    (quality 95) and BMP drop alpha by composing on white.
+    (quality 95) and BMP drop alpha by composing on white. ``dpi (x, y)``
+    is stored where the format has a place for it (PNG pHYs, JPEG JFIF,
+    TIFF, BMP), so a print page keeps its resolution.
     """
     fmt = _FORMATS.get(suffix.lower())
     if fmt is None:
@@ -350,15 +352,46 @@ def encode_image(array: np.ndarray, suffix: str = ".png") -> bytes:
         paper = Image.new("RGBA", im.size, (255, 255, 255, 255))
         im = Image.alpha_composite(paper, im).convert("RGB")
     buf = _stdio.BytesIO()
+    extra = {"dpi": (float(dpi[0]), float(dpi[1]))} if dpi and fmt != "WEBP" else {}
     if fmt == "JPEG":
-        im.save(buf, format=fmt, quality=95)
+        im.save(buf, format=fmt, quality=95, **extra)
     elif fmt == "WEBP":
         im.save(buf, format=fmt, lossless=True)
     elif fmt == "TIFF":
-        im.save(buf, format=fmt, compression="tiff_adobe_deflate")
+        im.save(buf, format=fmt, compression="tiff_adobe_deflate", **extra)
     else:
-        im.save(buf, format=fmt)
+        im.save(buf, format=fmt, **extra)
     return buf.getvalue()
+
+
+def read_dpi(src: Source) -> tuple[float, float] | None:
+    """The resolution an image file declares, ``(x, y)`` pixels per inch, or None.
+
+    PNG pHYs, JPEG JFIF or EXIF, TIFF and BMP resolutions, as Pillow reads
+    them from the header (no pixels are decoded). Centimetre units are
+    converted; a missing, zero or unit-less resolution gives None.
+    """
+    try:
+        if isinstance(src, (str, os.PathLike)):
+            with Image.open(src) as im:
+                info = dict(im.info)
+        else:
+            data = src if isinstance(src, bytes) else src.read()
+            with Image.open(_stdio.BytesIO(data)) as im:
+                info = dict(im.info)
+    except Exception:  # noqa: BLE001  unreadable: the loader reports it
+        return None
+    dpi = info.get("dpi")
+    if dpi is None and info.get("jfif_unit") == 2 and "jfif_density" in info:
+        dpi = tuple(v * 2.54 for v in info["jfif_density"])
+    try:
+        x, y = (float(v) for v in dpi)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return None
+    if not (x > 1 and y > 1):  # 0 or 1 means "no unit" in several writers
+        return None
+    # PNG stores pixels per metre: 350 dpi reads back as 350.012; keep the round number
+    return tuple(float(round(v)) if abs(v - round(v)) < 0.05 else round(v, 3) for v in (x, y))  # type: ignore[return-value]
 
 
 def encode_png(array: np.ndarray) -> bytes:
@@ -371,6 +404,10 @@ def write_png(path: str | os.PathLike[str], array: np.ndarray, overwrite: bool =
     return write_bytes_atomic(path, encode_png(array), overwrite=overwrite)
 
 
-def write_image(path: str | os.PathLike[str], array: np.ndarray, overwrite: bool = False) -> Path:
-    """Write a uint8 gray/RGB/RGBA array in the format its suffix names, atomically; returns the path."""
-    return write_bytes_atomic(path, encode_image(array, Path(path).suffix), overwrite=overwrite)
+def write_image(path: str | os.PathLike[str], array: np.ndarray, overwrite: bool = False,
+                dpi: tuple[float, float] | None = None) -> Path:
+    """Write a uint8 gray/RGB/RGBA array in the format its suffix names, atomically; returns the path.
+
+    ``dpi``: the resolution to record (see :func:`encode_image`).
+    """
+    return write_bytes_atomic(path, encode_image(array, Path(path).suffix, dpi=dpi), overwrite=overwrite)

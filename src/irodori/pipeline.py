@@ -20,7 +20,7 @@ from .api import colorize
 from .errors import IrodoriError
 from .hints import Hints
 from .io import (ALPHA_SUFFIXES, DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES, WRITE_SUFFIXES, check_output, load_lineart,
-                 read_rgb, read_rgba, write_image)
+                 read_dpi, read_rgb, read_rgba, write_image)
 from .layers import LAYER_SUFFIXES, write_layers
 from .methods import Reference, Result, build_options, get_method
 
@@ -35,6 +35,7 @@ class Outputs:
     flats: PathLike | None = None
     layers: Sequence[PathLike] = field(default_factory=tuple)
     overwrite: bool = False
+    layers_per_colour: bool = False
 
     def paths(self) -> list[Path]:
         out = [Path(self.image)]
@@ -131,11 +132,13 @@ def colorize_file(lineart: PathLike, outputs: Outputs, hints: PathLike | Hints |
     Checks every output path first, then reads the line art and hints
     (``.json`` or a PNG hint layer of the same size), runs
     :func:`irodori.colorize` and writes the picture, the flats (RGBA) and
-    the layered files, each atomically.
+    the layered files, each atomically, each with the line art's resolution
+    (dpi) when its file declares one.
     """
     outputs.check()
     check_method(method, options)
     ink = load_lineart(lineart, max_pixels)
+    dpi = read_dpi(lineart)
     if hints is None or isinstance(hints, Hints):
         hint_set = hints
         if hint_set is not None:
@@ -143,9 +146,10 @@ def colorize_file(lineart: PathLike, outputs: Outputs, hints: PathLike | Hints |
     else:
         hint_set = load_hints(hints, ink.shape, max_pixels)
     result = colorize(ink, hint_set, reference, method=method, **(options or {}))
-    written = [write_image(outputs.image, result.image, overwrite=outputs.overwrite)]
+    written = [write_image(outputs.image, result.image, overwrite=outputs.overwrite, dpi=dpi)]
     if outputs.flats is not None:
-        written.append(write_image(outputs.flats, result.flats, overwrite=outputs.overwrite))
+        written.append(write_image(outputs.flats, result.flats, overwrite=outputs.overwrite, dpi=dpi))
     for p in outputs.layers:
-        written.append(write_layers(p, result, hint_set, overwrite=outputs.overwrite))
+        written.append(write_layers(p, result, hint_set, overwrite=outputs.overwrite, dpi=dpi,
+                                    per_colour=outputs.layers_per_colour))
     return result, written
