@@ -72,7 +72,7 @@ def test_working_scale_for_large_pages():
 
 def test_default_gap_scales_with_size():
     assert default_gap((100, 100)) == 3.0
-    assert default_gap((4096, 4096)) == pytest.approx(16.384)
+    assert default_gap((4096, 4096)) == pytest.approx(40.96)
 
 
 def test_bad_input():

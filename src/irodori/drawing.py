@@ -115,15 +115,30 @@ class Drawing:
                 items.popitem(last=False)
         return value
 
-    def region_base(self, gap: float | None = None, ink_threshold: float = 0.3):  # -> RegionBase
+    def work_ink(self, ink_threshold: float = 0.3) -> np.ndarray:
+        """The ink the region graph reads (:func:`irodori.regions.prepare_ink`), kept, read-only.
+
+        The drawing's own ink when it is clean line art; for a grey scan, the
+        cleaned-up ink with faint strokes (hatching, shading) turned to texture.
+        """
+        from .regions import prepare_ink
+
+        def compute() -> np.ndarray:
+            out = prepare_ink(self.ink, "auto", ink_threshold)
+            out.setflags(write=False)
+            return out
+
+        return self.memo("work_ink", float(ink_threshold), compute)
+
+    def region_base(self, gap: float | str | None = None, ink_threshold: float = 0.3):  # -> RegionBase
         """The hint-free part of the region graph (:func:`irodori.regions.region_base`), kept."""
-        from .regions import default_gap, region_base
+        from .regions import region_base, resolve_gap
 
-        gap = default_gap(self.shape) if gap is None else float(gap)
+        gap = resolve_gap(gap, self.shape)
         return self.memo("region_base", (gap, float(ink_threshold)),
-                         lambda: region_base(self.ink, gap, ink_threshold))
+                         lambda: region_base(self.work_ink(ink_threshold), gap, ink_threshold, cleanup=False))
 
-    def region_graph(self, gap: float | None = None, ink_threshold: float = 0.3,
+    def region_graph(self, gap: float | str | None = None, ink_threshold: float = 0.3,
                      marks: "np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray] | None" = None):
         """The region graph (:func:`irodori.regions.build_region_graph`), reusing what is kept.
 
@@ -135,11 +150,12 @@ class Drawing:
         from .regions import build_region_graph, marks_keep_regions
 
         base = self.region_base(gap, ink_threshold)
+        work = self.work_ink(ink_threshold)
         plain = self.memo("region_graph", (base.gap, float(ink_threshold)),
-                          lambda: _frozen(build_region_graph(self.ink, base=base)))
+                          lambda: _frozen(build_region_graph(work, base=base)))
         if marks is None or marks_keep_regions(base, marks):
             return plain
-        return build_region_graph(self.ink, base=base, marks=marks)
+        return build_region_graph(work, base=base, marks=marks)
 
     def __repr__(self) -> str:
         h, w = self.shape

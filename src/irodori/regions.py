@@ -50,6 +50,8 @@ import numpy as np
 
 LINE_COST = 0.05  # cut along a line, per pixel, relative to a pixel of cut across paper (scaled by lightness)
 DEFAULT_WORK_PIXELS = 1_100_000
+FULL_LINE = 0.7  # in a cleaned scan, a stroke whose darkest pixel within 2 px is lighter than this is texture
+AUTO_GAP = 0.01  # gap="auto": this share of the drawing's longer side
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,55 @@ class RegionGraph:
 
 
 def default_gap(shape: tuple[int, int]) -> float:
-    """The default largest gap closed, in pixels: 0.4% of the longer side, at least 3."""
-    return max(3.0, 0.004 * max(shape))
+    """The largest gap closed by ``gap="auto"``, in pixels: 1 % of the longer side, at least 3.
+
+    A hand-drawn line lifts the pen for a few pixels per hundred; 1 % closes
+    the gaps of rough sketches and scans (``benchmarks/bench_rough.py``).
+    """
+    return max(3.0, AUTO_GAP * max(shape))
+
+
+def resolve_gap(gap: float | str | None, shape: tuple[int, int]) -> float:
+    """A ``gap`` option in pixels: a number >= 0 as it is; ``"auto"`` or None = :func:`default_gap`."""
+    if gap is None or (isinstance(gap, str) and gap == "auto"):
+        return default_gap(shape)
+    if isinstance(gap, str):
+        try:
+            gap = float(gap)
+        except ValueError:
+            raise ValueError(f"gap must be a number of pixels or 'auto', got {gap!r}") from None
+    gap = float(gap)
+    if not gap >= 0:
+        raise ValueError(f"gap must be >= 0 or 'auto', got {gap}")
+    return gap
+
+
+def prepare_ink(ink: np.ndarray, cleanup: bool | str = "auto", ink_threshold: float = 0.3) -> np.ndarray:
+    """The ink the region graph works on: a grey scan cleaned up, clean line art as it is.
+
+    A scan (``cleanup="auto"`` and :func:`irodori.lineart.is_scan`, or
+    ``cleanup=True``) is cleaned by :func:`irodori.lineart.clean_scan`
+    (white paper, lines at full strength); then its faint strokes, those whose
+    darkest pixel within 2 px stays under :data:`FULL_LINE` (hatching, pencil
+    shading, smudges), become texture: their ink drops to half of
+    ``ink_threshold``, so they are paper to the regions (no walls, no seeds cut
+    apart) while a cut across them still costs half a paper pixel. Clean line
+    art (``cleanup=False`` or not a scan) comes back unchanged, since a light
+    line drawn on purpose there is a wall.
+
+    ``ink (H, W) float32`` in [0, 1] in, same out (the input itself when nothing is done).
+    """
+    from .lineart import clean_scan, is_scan
+
+    if cleanup not in ("auto", True, False):
+        raise ValueError(f"cleanup must be 'auto', True or False, got {cleanup!r}")
+    if not (cleanup is True or (cleanup == "auto" and is_scan(ink))):
+        return ink
+    ink = clean_scan(ink)
+    strong = cv2.dilate(ink, np.ones((5, 5), np.uint8)) >= FULL_LINE
+    faint = (ink >= ink_threshold) & ~strong
+    ink[faint] = 0.5 * ink_threshold
+    return ink
 
 
 @dataclass(frozen=True)
@@ -114,8 +163,8 @@ class RegionBase:
     n_low: int
 
 
-def region_base(ink: np.ndarray, gap: float | None = None, ink_threshold: float = 0.3,
-                work_pixels: int = DEFAULT_WORK_PIXELS) -> RegionBase:
+def region_base(ink: np.ndarray, gap: float | str | None = "auto", ink_threshold: float = 0.3,
+                work_pixels: int = DEFAULT_WORK_PIXELS, cleanup: bool | str = "auto") -> RegionBase:
     """Steps 1 to 3 of :func:`build_region_graph` up to the seeds, which need no hints.
 
     ``ink (H, W) float32 [0, 1]``; see :func:`build_region_graph` for the rest.
@@ -124,9 +173,8 @@ def region_base(ink: np.ndarray, gap: float | None = None, ink_threshold: float 
     if ink.ndim != 2 or ink.size == 0:
         raise ValueError(f"ink must be a non-empty (H, W) array, got shape {ink.shape}")
     h, w = ink.shape
-    gap = default_gap(ink.shape) if gap is None else float(gap)
-    if not gap >= 0:
-        raise ValueError(f"gap must be >= 0, got {gap}")
+    gap = resolve_gap(gap, ink.shape)
+    ink = prepare_ink(ink, cleanup, ink_threshold)
     f = max(1, math.ceil(math.sqrt(h * w / work_pixels)))
 
     # 1. closed areas at full resolution
@@ -196,17 +244,19 @@ def _marks_low(base: RegionBase, marks) -> tuple[np.ndarray, np.ndarray, np.ndar
     return ys[keep], xs[keep], lab[keep]
 
 
-def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold: float = 0.3,
+def build_region_graph(ink: np.ndarray, gap: float | str | None = "auto", ink_threshold: float = 0.3,
                        work_pixels: int = DEFAULT_WORK_PIXELS,
                        marks: "np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray] | None" = None,
-                       base: RegionBase | None = None) -> RegionGraph:
+                       base: RegionBase | None = None, cleanup: bool | str = "auto") -> RegionGraph:
     """Over-segment the paper of a line drawing and build its region adjacency graph.
 
     Parameters
     ----------
     ink : (H, W) float32 in [0, 1], 1 = ink.
-    gap : largest gap in a line (pixels) that separates regions; None =
-        :func:`default_gap`.
+    gap : largest gap in a line (pixels) that separates regions; ``"auto"``
+        (or None) = :func:`default_gap`, 1 % of the longer side.
+    cleanup : ``"auto"``: a grey scan is cleaned first and its faint strokes
+        are texture (:func:`prepare_ink`); True always; False never.
     ink_threshold : pixels with ink below this are paper.
     work_pixels : the working map is reduced by the smallest integer factor
         that brings it under this many pixels.
@@ -226,7 +276,7 @@ def build_region_graph(ink: np.ndarray, gap: float | None = None, ink_threshold:
     RegionGraph (see its attributes; module docstring for the method).
     """
     if base is None:
-        base = region_base(ink, gap, ink_threshold, work_pixels)
+        base = region_base(ink, gap, ink_threshold, work_pixels, cleanup)
     h, w = base.shape
     gap, f = base.gap, base.f
     hl, wl = base.paper_low.shape

@@ -82,18 +82,28 @@ app.add_typer(data_app, name="data")
 
 @app.command("lines")
 def lines_cmd(
-    image: Path = typer.Argument(..., help="colour image (PNG, JPEG, WebP, ...)"),
+    image: Path = typer.Argument(..., help="colour image (PNG, JPEG, WebP, ...), or a scan with --cleanup"),
     output: Path = typer.Option(..., "--output", "-o", help="line-art PNG to write (black on white)"),
     method: str = typer.Option("xdog", help="xdog | gradient | morph"),
     sigma: Optional[float] = typer.Option(None, help="blur scale in pixels (method default if unset)"),
+    cleanup: bool = typer.Option(False, "--cleanup", help="IMAGE is a scanned or photographed drawing: "
+                                 "whiten the grey paper, even out the lighting, drop the grain and bring "
+                                 "the lines to full black (hatching keeps its lighter weight)"),
     overwrite: bool = typer.Option(False, help="replace an existing file"),
 ) -> None:
-    """Extract line art from a colour picture (also the fallback when a reference has no line art)."""
+    """Extract line art from a colour picture (also the fallback when a reference has no line art),
+    or clean up a scanned drawing (--cleanup)."""
     import numpy as np
 
-    from ..io import read_rgb, write_png
-    from ..lineart import extract_lines
+    from ..io import check_output, load_lineart, read_rgb, write_png
+    from ..lineart import clean_scan, extract_lines
 
+    if cleanup:
+        check_output(output, overwrite=overwrite)
+        ink = clean_scan(load_lineart(image))
+        write_png(output, np.rint((1.0 - ink) * 255.0).astype(np.uint8), overwrite=overwrite)
+        typer.echo(f"wrote {output} ({ink.shape[1]}x{ink.shape[0]}, scan cleaned up)")
+        return
     rgb = read_rgb(image)
     params = {} if sigma is None else {"sigma": sigma}
     ink = extract_lines(rgb, method=method, **params)

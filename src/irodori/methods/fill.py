@@ -84,7 +84,7 @@ class Fill:
         gap: float | None = option(
             None, "Close gaps up to (px)",
             "Gaps in a line up to this size still stop the colour. Empty: automatic "
-            "(0.4% of the drawing's longer side, at least 3).", min=0)
+            "(1% of the drawing's longer side, at least 3).", min=0)
         unhinted: str = option(
             "connected", "Shapes without a dot",
             "A shape with no dot takes the colour of the neighbour it is most open to, or "
@@ -143,7 +143,10 @@ def fill_flats(ink: "np.ndarray | Drawing", hints: Hints, gap: float | None = No
     """
     t0 = time.perf_counter()
     drawing = ink if isinstance(ink, Drawing) else Drawing(ink, copy=False)
-    ink = drawing.ink
+    # A grey scan is cleaned first (white paper, full-strength lines, hatching as
+    # texture): every paper test below reads the cleaned ink; the composite keeps
+    # the original lines.
+    ink = drawing.work_ink(ink_threshold)
     # Sloppy hints are cleaned first: pixels over lines, strays over a line into a
     # neighbour and overruled hints do not count. Their centre lines seed regions: a
     # fat dot that spills over a thin line must not seed the region beyond it.
