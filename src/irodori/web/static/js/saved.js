@@ -47,6 +47,7 @@ export class Saver extends EventTarget {
     this.error = null; // why the last write failed (null when fine)
     this.wanted = 0;   // the newest change asked to be saved
     this.saved = 0;    // the newest change written
+    this.imageLost = false; // the current drawing itself could not be stored
   }
 
   async open() {
@@ -59,7 +60,7 @@ export class Saver extends EventTarget {
   }
 
   // Is there work the browser has not stored yet?
-  get unsaved() { return this.saved < this.wanted; }
+  get unsaved() { return this.imageLost || this.saved < this.wanted; }
 
   fail(e) {
     this.error = e?.message || String(e);
@@ -108,10 +109,16 @@ export class Saver extends EventTarget {
     try { localStorage.setItem(CURRENT, key); } catch (_) { /* private mode */ }
     try {
       await this.tx(["images"], "readwrite", (t) => t.objectStore("images").put({ key, ...image, savedAt: Date.now() }));
-      await this.prune();
+      this.imageLost = false;
+      this.changed();
     } catch (e) {
+      this.imageLost = true;
       this.fail(e);
+      return;
     }
+    try {
+      await this.prune();
+    } catch (_) { /* old drawings stay a little longer */ }
   }
 
   // Store the work on a drawing: version is the caller's change counter.
