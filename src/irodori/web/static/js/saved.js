@@ -128,7 +128,7 @@ export class Saver extends EventTarget {
     try {
       await this.tx(["work"], "readwrite", (t) => t.objectStore("work").put({ key, ...work, savedAt: Date.now() }));
       this.saved = Math.max(this.saved, version);
-      this.error = null;
+      if (!this.imageLost) this.error = null;
       this.changed();
     } catch (e) {
       this.fail(e);
