@@ -28,6 +28,9 @@ CARTOON = _svg('<rect x="10" y="10" width="180" height="180" fill="#ffd0a0" stro
                '<circle cx="70" cy="80" r="35" style="fill:#3050e0;stroke:#000000;stroke-width:5"/>'
                '<circle cx="130" cy="120" r="40" fill="rgb(220,40,40)" stroke="black" stroke-width="5"/>'
                '<path d="M20 170 L180 170" stroke="#101010" stroke-width="5"/>')
+LEAK = _svg('<rect x="10" y="10" width="60" height="80" fill="#e02020"/>'
+            '<circle cx="150" cy="60" r="40" fill="#3050e0" stroke="#000" stroke-width="5"/>'
+            '<circle cx="150" cy="150" r="40" fill="#30c060" stroke="#000" stroke-width="5"/>')
 SILHOUETTE = _svg('<circle cx="100" cy="100" r="90" fill="#000"/><circle cx="100" cy="100" r="20" fill="red"/>')
 FLAG = _svg('<rect width="70" height="200" fill="#009246"/><rect x="70" width="60" height="200" fill="#fff"/>'
             '<rect x="130" width="70" height="200" fill="#ce2b37"/>')
@@ -64,7 +67,7 @@ def test_group_strips_variant_numbers() -> None:
 def package(tmp_path: Path) -> Path:
     svg = tmp_path / "pkg" / "usr" / "share" / "openclipart" / "svg"
     for rel, text in {"people/cartoon_01.svg": CARTOON, "people/cartoon_02.svg": CARTOON.replace("3050e0", "30c060"),
-                      "shapes/silhouette.svg": SILHOUETTE, "flags/flag.svg": FLAG, "shapes/glossy.svg": GRADIENT,
+                      "shapes/silhouette.svg": SILHOUETTE, "shapes/leak.svg": LEAK, "flags/flag.svg": FLAG, "shapes/glossy.svg": GRADIENT,
                       "special/broken.svg": "<svg><not closed", "special/viewbox_only.svg":
                       CARTOON.replace('width="200" height="200" ', "")}.items():
         (svg / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -83,10 +86,11 @@ def test_render_keeps_outline_pairs_and_names_why_others_drop(package: Path) -> 
     line2, _ = source.render(by_id["special__viewbox_only"], 96)
     assert np.array_equal(line2, line)
     reasons = {}
-    for key in ("shapes__silhouette", "flags__flag", "shapes__glossy", "special__broken"):
+    for key in ("shapes__leak", "shapes__silhouette", "flags__flag", "shapes__glossy", "special__broken"):
         with pytest.raises(SkipItem) as e:
             source.render(by_id[key], 96)
         reasons[key] = e.value.reason
+    assert reasons["shapes__leak"] == "line art does not close the areas"  # red fill has no outline
     assert reasons["shapes__silhouette"].startswith("silhouette")
     assert reasons["flags__flag"] == "too few outline pixels"
     assert reasons["shapes__glossy"] in ("gradients or texture dominate", "fewer than 3 fill colours",
@@ -100,7 +104,7 @@ def test_build_writes_manifest_splits_and_credits(package: Path, tmp_path: Path)
     assert {r.id for r in rows} == {"people__cartoon_01", "people__cartoon_02", "special__viewbox_only"}
     assert len({r.split for r in rows if r.group == "cartoon"}) == 1  # variants share a split
     assert all(r.license == oc.LICENSE for r in rows)
-    assert sum(report.dropped.values()) == 4
+    assert sum(report.dropped.values()) == 5
     credits = (tmp_path / "ds" / "ATTRIBUTION.md").read_text(encoding="utf-8")
     assert "public domain" in credits and "Ann Artist" in credits
 

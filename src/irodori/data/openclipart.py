@@ -207,12 +207,22 @@ def check_pair(line: np.ndarray, color: np.ndarray) -> str | None:
         return "fewer than 3 fill colours"
     if counts[:16].sum() < MIN_TOP_COLORS_SHARE * n_filled:
         return "gradients or texture dominate"
+    # Each closed paper area takes its main colour over all its pixels, white included: a fill
+    # that leaks into the white background (no outline) is then a minority there.
     n_cc, cc = cv2.connectedComponents(paper.view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
-    keys = cc[filled].astype(np.int64) * 4096 + codes
-    uniq, inv, cnt = np.unique(keys, return_inverse=True, return_counts=True)
+    qa = (color >> 4).astype(np.int32)
+    all_codes = (qa[..., 0] << 8) | (qa[..., 1] << 4) | qa[..., 2]
+    keys = cc[paper].astype(np.int64) * 4096 + all_codes[paper]
+    uniq, cnt = np.unique(keys, return_counts=True)
+    comp = uniq // 4096
     best = np.zeros(n_cc, np.int64)
-    np.maximum.at(best, uniq // 4096, cnt)
-    if best.sum() < MIN_CLOSED_SHARE * n_filled:
+    np.maximum.at(best, comp, cnt)
+    top = cnt == best[comp]
+    first = np.unique(comp[top], return_index=True)[1]  # one main colour per area, ties by code
+    main = np.full(n_cc, -1, np.int64)
+    main[comp[top][first]] = (uniq % 4096)[top][first]
+    matched = int((all_codes[filled] == main[cc[filled]]).sum())
+    if matched < MIN_CLOSED_SHARE * n_filled:
         return "line art does not close the areas"
     return None
 
