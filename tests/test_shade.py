@@ -143,3 +143,57 @@ def test_overlapping_blobs_cast_shadow_on_the_one_beneath():
     # shadow next to the blue outline, on the side away from the light
     near_blue = (scene.ids == 1) & (scene.ink < 0.3)
     assert (ours & near_blue).sum() > 0.5 * (ref & near_blue).sum()
+
+
+# ------------------------------------------------------------------ command line
+def _write_drawing(tmp_path: Path) -> tuple[Path, Path]:
+    from irodori.io import write_png
+
+    result, ink, _ = _disc_result(64)
+    art = tmp_path / "disc.png"
+    write_png(art, np.clip(np.rint(255 * (1 - ink)), 0, 255).astype(np.uint8))
+    hints = tmp_path / "disc.hints.json"
+    hints.write_text('{"version": 1, "hints": [{"type": "point", "x": 32, "y": 32, "color": "#dc5050"}]}')
+    return art, hints
+
+
+def test_cli_colorize_and_batch_shade(tmp_path, capsys):
+    import zipfile
+
+    from irodori.cli import main
+    from irodori.io import read_rgb
+
+    art, hints = _write_drawing(tmp_path)
+    out = tmp_path / "shaded.png"
+    assert main(["colorize", str(art), "--hints", str(hints), "-o", str(out), "--shade", "cel",
+                 "--light", "315,45", "--line-color", "--layers", str(tmp_path / "s.ora")]) == 0
+    flat = tmp_path / "flat.png"
+    assert main(["colorize", str(art), "--hints", str(hints), "-o", str(flat)]) == 0
+    shaded, plain = read_rgb(out).astype(int), read_rgb(flat).astype(int)
+    assert (shaded[38:44, 38:44] < plain[38:44, 38:44]).all()  # lower right of the disc: in shadow
+    stack = zipfile.ZipFile(tmp_path / "s.ora").read("stack.xml").decode()
+    assert 'name="shadow"' in stack and 'svg:screen' in stack and stack.count("svg:multiply") == 2
+    # batch: the same options on every page
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "p1.png").write_bytes(art.read_bytes())
+    (pages / "p1.hints.json").write_text(hints.read_text())
+    assert main(["batch", str(pages), "-o", str(tmp_path / "done"), "--shade", "soft", "--light", "270,30"]) == 0
+    assert (read_rgb(tmp_path / "done" / "p1.png").astype(int) != plain).any()
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("args,message", [(["--shade", "cel", "--light", "abc"], "bad light"),
+                                          (["--shade", "cel", "--light", "315,95"], "elevation"),
+                                          (["--shade", "oil"], "cel or soft"),
+                                          (["--light", "315,45"], "need --shade")])
+def test_cli_bad_light_is_one_line(tmp_path, capsys, args, message):
+    from irodori.cli import main
+
+    art, _ = _write_drawing(tmp_path)
+    for command in (["colorize", str(art), "-o", str(tmp_path / "x.png")], ["batch", str(tmp_path), "-o",
+                                                                            str(tmp_path / "out")]):
+        assert main(command + args) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error:") and message in err and "\n" not in err
+    assert not (tmp_path / "x.png").exists()

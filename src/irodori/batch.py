@@ -88,8 +88,9 @@ def find_pages(pages_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(method: str, options: dict[str, Any], reference: Reference | None, max_pixels: int) -> None:
-    _WORKER.update(method=method, options=options, reference=reference, max_pixels=max_pixels)
+def _init_worker(method: str, options: dict[str, Any], reference: Reference | None, max_pixels: int,
+                 shading: dict[str, Any] | None = None) -> None:
+    _WORKER.update(method=method, options=options, reference=reference, max_pixels=max_pixels, shading=shading)
 
 
 def _run_page(page: Page, overwrite: bool) -> tuple[str, str]:
@@ -102,7 +103,8 @@ def _run_page(page: Page, overwrite: bool) -> tuple[str, str]:
         if page.hints is None or not method.capabilities.uses_hints:
             hints = None
         colorize_file(page.lineart, Outputs(page.out, overwrite=overwrite), hints, _WORKER["method"],
-                      _WORKER["options"], _WORKER["reference"], _WORKER["max_pixels"])
+                      _WORKER["options"], _WORKER["reference"], _WORKER["max_pixels"],
+                      shading=_WORKER.get("shading"))
         return "done", ""
     except IrodoriError as e:
         return "failed", str(e)
@@ -114,7 +116,8 @@ def run_batch(pages_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
               options: dict[str, Any] | None = None, reference: Reference | None = None,
               hints_dir: str | os.PathLike[str] | None = None, workers: int = 1, overwrite: bool = False,
               max_pixels: int = DEFAULT_MAX_PIXELS,
-              progress: Callable[[int], Iterator[Any]] | None = None) -> BatchReport:
+              progress: Callable[[int], Iterator[Any]] | None = None,
+              shading: dict[str, Any] | None = None) -> BatchReport:
     """Colour every page of ``pages_dir`` into ``out_dir`` (created if missing).
 
     Parameters
@@ -125,6 +128,7 @@ def run_batch(pages_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     workers : worker processes (1 = run in this process).
     overwrite : recolour pages whose output exists instead of skipping them.
     progress : optional wrapper ``f(total) -> context`` with ``update(n)`` (a tqdm factory).
+    shading : keyword arguments of :func:`irodori.shade` for every page, or None.
 
     Returns
     -------
@@ -154,7 +158,7 @@ def run_batch(pages_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     bar = progress(len(todo)) if progress is not None else None
     try:
         if workers == 1 or len(todo) <= 1:
-            _init_worker(method, opts, reference, max_pixels)
+            _init_worker(method, opts, reference, max_pixels, shading)
             for p in todo:
                 _record(report, p, _run_page(p, overwrite))
                 if bar is not None:
@@ -163,7 +167,7 @@ def run_batch(pages_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
             ctx = mp.get_context("spawn")  # no fork: torch/onnxruntime threads do not survive it
             with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx,
                                      initializer=_init_worker,
-                                     initargs=(method, opts, reference, max_pixels)) as pool:
+                                     initargs=(method, opts, reference, max_pixels, shading)) as pool:
                 futures = {pool.submit(_run_page, p, overwrite): p for p in todo}
                 for fut in as_completed(futures):
                     try:

@@ -25,6 +25,11 @@ def batch_cmd(
     workers: int = typer.Option(1, "--workers", "-j", help="Pages coloured in parallel (processes)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Recolour pages already done instead of skipping them."),
     max_pixels: int = typer.Option(64_000_000, "--max-pixels", help="Refuse images with more pixels than this."),
+    shade: Optional[str] = typer.Option(None, "--shade", metavar="cel|soft", help="Shade every page: cel or soft."),
+    light: Optional[str] = typer.Option(None, "--light", metavar="AZIMUTH,ELEVATION",
+                                        help="Light direction in degrees for --shade (default 315,45: upper left)."),
+    line_color: bool = typer.Option(False, "--line-color", help="Colour the lines after the areas beside them."),
+    shade_strength: Optional[float] = typer.Option(None, "--shade-strength", help="Shadow opacity 0-1 (default 0.6)."),
 ) -> None:
     """Colour every page of a folder with one method; skips pages already done, reports failures.
 
@@ -35,15 +40,18 @@ def batch_cmd(
     from .batch import run_batch
     from .errors import IrodoriError
     from .pipeline import load_reference, parse_option
+    from .shade import shading_options
 
     if max_pixels < 1:
         raise IrodoriError(f"--max-pixels must be >= 1, got {max_pixels}")
     if reference_lines is not None and reference is None:
         raise IrodoriError("--reference-lines needs --reference")
     options = dict(parse_option(o) for o in option)
+    shading = shading_options(shade, light, line_color, shade_strength)
     ref = load_reference(reference, reference_lines, max_pixels) if reference is not None else None
     report = run_batch(pages, out, method, options, ref, hints_dir, workers, overwrite, max_pixels,
-                       progress=lambda n: tqdm(total=n, unit="page", file=sys.stderr, disable=n == 0))
+                       progress=lambda n: tqdm(total=n, unit="page", file=sys.stderr, disable=n == 0),
+                       shading=shading)
     typer.echo(report.summary(), err=bool(report.failed))
     if report.failed:
         raise typer.Exit(1)

@@ -50,9 +50,20 @@ def colorize_cmd(
     reference_lines: Optional[Path] = typer.Option(None, "--reference-lines", help="The reference's line art."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files."),
     max_pixels: int = typer.Option(64_000_000, "--max-pixels", help="Refuse images with more pixels than this."),
+    shade: Optional[str] = typer.Option(None, "--shade", metavar="cel|soft",
+                                        help="Shade the colours: cel (hard-edged tones) or soft; adds shadow "
+                                             "(multiply) and highlight (screen) layers."),
+    light: Optional[str] = typer.Option(None, "--light", metavar="AZIMUTH,ELEVATION",
+                                        help="Light direction in degrees for --shade: azimuth clockwise from the "
+                                             "top (315 = upper left), elevation 0-90 (90 = from the viewer). "
+                                             "Default 315,45."),
+    line_color: bool = typer.Option(False, "--line-color", help="Colour the lines after the areas beside them "
+                                                                "(colour trace), with or without --shade."),
+    shade_strength: Optional[float] = typer.Option(None, "--shade-strength", help="Shadow opacity 0-1 (default 0.6)."),
 ) -> None:
     """Colour a line drawing from hints (or a reference) and write the picture, flats and layers."""
     from .pipeline import Outputs, check_method, colorize_file, load_reference, parse_option
+    from .shade import shading_options
 
     if max_pixels < 1:
         raise IrodoriError(f"--max-pixels must be >= 1, got {max_pixels}")
@@ -61,10 +72,11 @@ def colorize_cmd(
     options = dict(parse_option(o) for o in option)
     if layers_per_colour and not layers:
         raise IrodoriError("--layers-per-colour needs --layers FILE (.ora or .psd)")
+    shading = shading_options(shade, light, line_color, shade_strength)
     outputs = Outputs(out, flats, tuple(layers), overwrite, layers_per_colour)
     outputs.check()
     check_method(method, options)
     ref = load_reference(reference, reference_lines, max_pixels) if reference is not None else None
-    _, written = colorize_file(lineart, outputs, hints, method, options, ref, max_pixels)
+    _, written = colorize_file(lineart, outputs, hints, method, options, ref, max_pixels, shading=shading)
     for p in written:
         typer.echo(str(p))

@@ -126,14 +126,17 @@ def load_reference(colors: PathLike, lines: PathLike | None = None,
 def colorize_file(lineart: PathLike, outputs: Outputs, hints: PathLike | Hints | None = None,
                   method: str = "fill", options: dict[str, Any] | None = None,
                   reference: Reference | None = None,
-                  max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[Result, list[Path]]:
+                  max_pixels: int = DEFAULT_MAX_PIXELS,
+                  shading: dict[str, Any] | None = None) -> tuple[Result, list[Path]]:
     """Colour the line art in ``lineart`` and write ``outputs``; returns the Result and written paths.
 
     Checks every output path first, then reads the line art and hints
     (``.json`` or a PNG hint layer of the same size), runs
-    :func:`irodori.colorize` and writes the picture, the flats (RGBA) and
-    the layered files, each atomically, each with the line art's resolution
-    (dpi) when its file declares one.
+    :func:`irodori.colorize`, then :func:`irodori.shade` with ``shading``
+    (its keyword arguments, see :func:`irodori.shade.shading_options`) when
+    given, and writes the picture, the flats (RGBA) and the layered files
+    (with the shading layers), each atomically, each with the line art's
+    resolution (dpi) when its file declares one.
     """
     outputs.check()
     check_method(method, options)
@@ -146,6 +149,10 @@ def colorize_file(lineart: PathLike, outputs: Outputs, hints: PathLike | Hints |
     else:
         hint_set = load_hints(hints, ink.shape, max_pixels)
     result = colorize(ink, hint_set, reference, method=method, **(options or {}))
+    if shading:
+        from .shade import shade
+
+        result = shade(result, ink, **shading)
     written = [write_image(outputs.image, result.image, overwrite=outputs.overwrite, dpi=dpi)]
     if outputs.flats is not None:
         written.append(write_image(outputs.flats, result.flats, overwrite=outputs.overwrite, dpi=dpi))

@@ -60,7 +60,7 @@ from .methods.base import Result, with_layers
 
 #: Pixels of the working size the light is computed at (bigger drawings are scaled down for it).
 WORK_PIXELS = 300_000
-STYLES = ("cel", "soft")
+STYLES = ("cel", "soft", "none")
 DEFAULT_LIGHT = (315.0, 45.0)
 #: Cel thresholds on the light term (``n . l`` with occlusion and cast shadow): tone k is below the k-th.
 CEL_THRESHOLDS = (0.42, 0.0, -0.3)
@@ -113,6 +113,28 @@ def check_light(light: Any) -> tuple[float, float]:
     if not 0.0 <= el <= 90.0:
         raise IrodoriError(f"light elevation must be between 0 and 90 degrees, got {el:g}")
     return az % 360.0, el
+
+
+def shading_options(style: str | None, light: str | None = None, line_color: bool = False,
+                    strength: float | None = None) -> dict[str, Any] | None:
+    """Keyword arguments for :func:`shade` from command-line style flags, checked; None = no shading.
+
+    ``style`` is ``cel``, ``soft`` or None (then only ``line_color`` can ask
+    for anything: coloured lines alone); ``light`` is ``"AZIMUTH,ELEVATION"``.
+    """
+    if style is None:
+        if light is not None or strength is not None:
+            raise IrodoriError("--light and --shade-strength need --shade cel or --shade soft")
+        return {"style": "none", "line_color": True} if line_color else None
+    if style not in ("cel", "soft"):
+        raise IrodoriError(f"--shade must be cel or soft, got {style!r}")
+    kwargs: dict[str, Any] = {"style": style, "line_color": bool(line_color)}
+    if light is not None:
+        kwargs["light"] = parse_light(light)
+    if strength is not None:
+        kwargs["strength"] = strength
+    check_options(ShadeOptions(**kwargs))
+    return kwargs
 
 
 def light_vector(azimuth: float, elevation: float) -> np.ndarray:
@@ -708,7 +730,8 @@ def shade(result: Result, ink: np.ndarray, light: tuple[float, float] = DEFAULT_
     light : ``(azimuth, elevation)`` in degrees: azimuth clockwise from the
         top of the picture (315 = upper left), elevation above the picture
         plane, 0-90 (90 = from the viewer).
-    style : ``"cel"`` (hard-edged tones) or ``"soft"`` (smooth).
+    style : ``"cel"`` (hard-edged tones), ``"soft"`` (smooth) or ``"none"``
+        (no shadow or highlight: only coloured lines, with ``line_color``).
     strength : opacity of the shadow layer, 0-1.
     levels : cel shadow tones, 1-3 (each further tone multiplies once more).
     shadow_color : ``(r, g, b)`` multiply colour of the first tone; None
@@ -721,7 +744,7 @@ def shade(result: Result, ink: np.ndarray, light: tuple[float, float] = DEFAULT_
     Returns
     -------
     Result, a copy with layers ``shadow`` (multiply), ``highlight`` (screen,
-    when ``highlight > 0``) and ``lines`` (multiply, when ``line_color``)
+    when ``highlight > 0``; neither with style ``"none"``) and ``lines`` (multiply, when ``line_color``)
     added and ``image`` recomposed; ``meta["shade"]`` holds the options and
     the seconds it took.
     """
@@ -742,8 +765,8 @@ def shade(result: Result, ink: np.ndarray, light: tuple[float, float] = DEFAULT_
     light8 = _upsample(lighting, flats)
     d8, s8 = cv2.split(light8)
     r_, g_, b_, alpha = cv2.split(np.ascontiguousarray(flats))
-    layers = [_shadow_layer(d8, alpha, opts)]
-    if opts.highlight > 0:
+    layers = [_shadow_layer(d8, alpha, opts)] if opts.style != "none" else []
+    if opts.highlight > 0 and opts.style != "none":
         # Shine shows on darker colours (hair, cloth); on skin and white it would be a blotch.
         gray = cv2.cvtColor(cv2.merge([r_, g_, b_]), cv2.COLOR_RGB2GRAY)
         shine = np.clip((1.0 - np.arange(256) / 255.0) * 1.6 - 0.1, 0.0, 1.0) * 255.0
