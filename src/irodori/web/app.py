@@ -272,7 +272,8 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
 
     async def run_job(request: Request, op: str, fmt: str, lineart: UploadFile, hints: str | None,
                       method: str | None, options: str | None, reference: UploadFile | None,
-                      reference_lines: UploadFile | None, regions: bool = True) -> Response:
+                      reference_lines: UploadFile | None, regions: bool = True,
+                      shading: str | None = None) -> Response:
         name = method or default_method()
         if name not in method_names():
             return _error(422, f"unknown method {name!r}; available: {', '.join(method_names())}")
@@ -281,7 +282,7 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         ref_lines = await reference_lines.read() if reference_lines is not None else None
         job = Job(op=op, lineart=data, method=name, hints=hints, options=options, reference=ref or None,
                   reference_lines=ref_lines or None, fmt=fmt, max_pixels=config.max_pixels,
-                  regions=regions)
+                  regions=regions, shading=shading)
         key = hashlib.sha1(data).hexdigest()
         pool: WorkerPool = request.app.state.pool
         try:
@@ -303,6 +304,10 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
     hints_doc = 'hint JSON: {"version": 1, "hints": [{"type": "point", "x": 10, "y": 20, "color": "#ff8800"}]}'
     options_doc = 'method options as a JSON object, e.g. {"gap": 3}'
     method_doc = "a method name from /api/methods (default: fill when installed)"
+    shading_doc = ('shading as a JSON object (irodori.shade options), e.g. {"style": "cel", "light": [315, 45], '
+                   '"strength": 0.6, "line_color": true}; style cel|soft|none, light [azimuth clockwise from the '
+                   'top, elevation 0-90] in degrees; adds shadow (multiply), highlight (screen) and coloured '
+                   'lines layers')
 
     @app.get("/api/example/hints", tags=["colour"], summary="Example hints", response_class=FileResponse,
              responses={404: {"description": "no example hints are bundled with this install"}})
@@ -328,18 +333,20 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         format: str | None = Form(None, description="png (default) or json"),
         format_query: str | None = Query(None, alias="format", description="png or json (form field wins)"),
         regions: bool = Form(True, description="with format=json: include the region id map"),
+        shading: str | None = Form(None, description=shading_doc),
     ) -> Response:
         """Colour the line art; returns the composite PNG, or JSON (base64 PNGs) with format=json."""
         fmt = format or format_query or "png"
         if fmt not in COLORIZE_FORMATS:
             return _error(400, f"bad format {fmt!r}: expected {' or '.join(COLORIZE_FORMATS)}")
         return await run_job(request, "colorize", fmt, lineart, hints, method, options, reference,
-                             reference_lines, regions)
+                             reference_lines, regions, shading)
 
     @app.post("/api/layers", tags=["colour"], summary="Colour line art into layers (ORA, PSD)",
               response_class=Response,
               responses={200: {"content": {"image/openraster": {}, "image/vnd.adobe.photoshop": {}},
-                               "description": "layers paper, flats, lines (multiply) and hidden hints"},
+                               "description": "layers paper, flats, shadow (multiply) and highlight (screen) "
+                                              "with shading, lines (multiply) and hidden hints"},
                          **_ERRORS})
     async def layers_endpoint(
         request: Request,
@@ -350,12 +357,13 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         options: str | None = Form(None, description=options_doc),
         reference: UploadFile | None = File(None, description="a coloured page of the same character"),
         reference_lines: UploadFile | None = File(None, description="the reference's line art"),
+        shading: str | None = Form(None, description=shading_doc),
     ) -> Response:
         """Colour the line art and return its layers as an ORA or PSD file."""
         if format not in LAYER_FORMATS:
             return _error(400, f"bad format {format!r}: expected {' or '.join(LAYER_FORMATS)}")
         return await run_job(request, "layers", format, lineart, hints, method, options, reference,
-                             reference_lines)
+                             reference_lines, shading=shading)
 
     async def run_simple(request: Request, op: str, upload: UploadFile) -> Response:
         data = await upload.read()

@@ -60,7 +60,9 @@ class Job:
     usable line art?) or ``"lines"`` (extract line art from the colour
     picture in ``lineart``); files are raw bytes; ``hints``
     and ``options`` are JSON text (None = no hints / default options);
-    ``fmt`` is one of :data:`COLORIZE_FORMATS` or :data:`LAYER_FORMATS`.
+    ``fmt`` is one of :data:`COLORIZE_FORMATS` or :data:`LAYER_FORMATS`;
+    ``shading`` is JSON text of :func:`irodori.shade` options (None = no
+    shading), see :func:`parse_shading`.
     """
 
     op: str
@@ -73,6 +75,7 @@ class Job:
     fmt: str = "png"
     max_pixels: int = 16_000_000
     regions: bool = True
+    shading: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,10 +142,30 @@ def _handle(job: Job) -> Reply:
     reference = _decode_reference(job) if job.reference is not None else None
     if job.reference is None and job.reference_lines is not None:
         raise Rejected(400, "reference_lines needs a reference (the coloured page) too")
-    # Stage 2: colour (422).
+    try:
+        shading = parse_shading(job.shading)
+    except IrodoriError as e:
+        raise Rejected(400, str(e)) from None
+    # Stage 2: colour (422). The flat colours are kept for the last few requests, so
+    # moving the light in the studio re-shades without colouring again.
     try:
         refuse_paths(options)
-        result = colorize(ink, hints, reference, method=job.method, **options)
+        key = hashlib.sha1(repr((hashlib.sha1(job.lineart).hexdigest(), job.hints, job.options, job.method,
+                                 job.reference and hashlib.sha1(job.reference).hexdigest(),
+                                 job.reference_lines and hashlib.sha1(job.reference_lines).hexdigest(),
+                                 job.max_pixels)).encode()).hexdigest()
+        result = _result_cache.get(key)
+        if result is None:
+            result = colorize(ink, hints, reference, method=job.method, **options)
+            _result_cache[key] = result
+            while len(_result_cache) > _RESULT_CACHE_SIZE:
+                _result_cache.popitem(last=False)
+        else:
+            _result_cache.move_to_end(key)
+        if shading is not None:
+            from ..shade import shade
+
+            result = shade(result, ink, **shading)
     except IrodoriError as e:
         raise Rejected(422, str(e)) from None
     seconds = float(result.meta.get("seconds", 0.0))
@@ -187,6 +210,36 @@ def extract_lines_reply(job: Job) -> Reply:
     ink = extract_lines(rgb, method="xdog")
     gray = np.clip(np.rint((1.0 - ink) * 255.0), 0, 255).astype(np.uint8)
     return Reply(200, _MEDIA["png"], fast_png(gray), filename="lines.png")
+
+
+#: Keys a ``shading`` JSON object may hold: the options of :func:`irodori.shade`.
+SHADING_KEYS = ("style", "light", "strength", "levels", "shadow_color", "cool_shift", "highlight", "occlusion",
+                "depth", "line_color")
+_RESULT_CACHE_SIZE = 2
+_result_cache: "OrderedDict[str, Result]" = OrderedDict()
+
+
+def parse_shading(text: str | None) -> dict[str, Any] | None:
+    """Shading JSON text -> keyword arguments of :func:`irodori.shade`, or None for no shading.
+
+    ``{"style": "cel", "light": [315, 45], "line_color": true}``; an empty
+    object, ``null`` or an empty field means no shading. Values are checked
+    when shading runs (422); unknown keys and bad JSON are refused here.
+    """
+    if text is None or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise IrodoriError(f"bad shading JSON: {e}") from None
+    if value is None or value == {}:
+        return None
+    if not isinstance(value, dict):
+        raise IrodoriError(f"shading must be a JSON object, got {type(value).__name__}")
+    unknown = sorted(set(value) - set(SHADING_KEYS))
+    if unknown:
+        raise IrodoriError(f"unknown shading option(s) {', '.join(unknown)}; known: {', '.join(SHADING_KEYS)}")
+    return value
 
 
 def parse_options(text: str | None) -> dict[str, Any]:
