@@ -27,7 +27,7 @@ def batch_cmd(
     max_pixels: int = typer.Option(64_000_000, "--max-pixels", help="Refuse images with more pixels than this."),
     shade: Optional[str] = typer.Option(None, "--shade", metavar="cel|soft", help="Shade every page: cel or soft."),
     light: Optional[str] = typer.Option(None, "--light", metavar="AZIMUTH,ELEVATION",
-                                        help="Light direction in degrees for --shade (default 315,45: upper left)."),
+                                        help="Light direction in degrees, with --shade cel or soft (default 315,45: upper left)."),
     line_color: bool = typer.Option(False, "--line-color", help="Colour the lines after the areas beside them."),
     shade_strength: Optional[float] = typer.Option(None, "--shade-strength", help="Shadow opacity 0-1 (default 0.6)."),
 ) -> None:

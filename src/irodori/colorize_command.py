@@ -54,11 +54,11 @@ def colorize_cmd(
                                         help="Shade the colours: cel (hard-edged tones) or soft; adds shadow "
                                              "(multiply) and highlight (screen) layers."),
     light: Optional[str] = typer.Option(None, "--light", metavar="AZIMUTH,ELEVATION",
-                                        help="Light direction in degrees for --shade: azimuth clockwise from the "
-                                             "top (315 = upper left), elevation 0-90 (90 = from the viewer). "
-                                             "Default 315,45."),
+                                        help="Light direction in degrees (with --shade cel or soft): azimuth "
+                                             "clockwise from the top (315 = upper left), elevation 0-90 (90 = from "
+                                             "the viewer). Default 315,45."),
     line_color: bool = typer.Option(False, "--line-color", help="Colour the lines after the areas beside them "
-                                                                "(colour trace), with or without --shade."),
+                                                                "(colour trace), also without shading."),
     shade_strength: Optional[float] = typer.Option(None, "--shade-strength", help="Shadow opacity 0-1 (default 0.6)."),
 ) -> None:
     """Colour a line drawing from hints (or a reference) and write the picture, flats and layers."""

@@ -43,7 +43,7 @@ export async function getBlob(url) {
 }
 
 // fields: {lineart: Blob, lineartName, hints: object, method, options: object,
-//          reference: Blob|null, referenceLines: Blob|null}
+//          reference: Blob|null, referenceLines: Blob|null, shading: object|null}
 function form(fields, extra) {
   const fd = new FormData();
   fd.append("lineart", fields.lineart, fields.lineartName || "lineart.png");
@@ -52,11 +52,13 @@ function form(fields, extra) {
   fd.append("options", JSON.stringify(fields.options || {}));
   if (fields.reference) fd.append("reference", fields.reference, "reference.png");
   if (fields.referenceLines) fd.append("reference_lines", fields.referenceLines, "reference-lines.png");
+  if (fields.shading) fd.append("shading", JSON.stringify(fields.shading));
   for (const [k, v] of Object.entries(extra)) fd.append(k, v);
   return fd;
 }
 
-// The result as {image: Blob, flats: Blob, regions: Blob|null, seconds, width, height}.
+// The result as {image: Blob, flats: Blob, regions: Blob|null, seconds, width, height,
+// layers: [{name, blend, blob}] (shading: shadow, highlight, coloured lines)}.
 export async function colorize(fields, signal) {
   const res = await call("/api/colorize", { method: "POST", body: form(fields, { format: "json", regions: "false" }), signal });
   const data = await res.json();
@@ -64,6 +66,7 @@ export async function colorize(fields, signal) {
     image: b64Blob(data.image), flats: b64Blob(data.flats),
     regions: data.regions ? b64Blob(data.regions) : null,
     seconds: data.seconds, width: data.width, height: data.height, method: data.method, meta: data.meta || {},
+    layers: (data.layers || []).map((l) => ({ name: l.name, blend: l.blend, blob: b64Blob(l.rgba) })),
   };
 }
 

@@ -6,6 +6,7 @@ import { ApiError, checkLineart, colorize, extractLines, getBlob, getJSON, layer
 import { HintStore, TRANSPARENT, drawHints, hintDistance, parseHints } from "./hints.js";
 import { renderOptions } from "./options.js";
 import { Saver, drawingKey } from "./saved.js";
+import { Shading } from "./shading.js";
 import { View } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -18,7 +19,8 @@ const PALETTE = [
 const stage = $("stage");
 const viewport = $("viewport");
 const sheet = $("sheet");
-const canvases = { flats: $("flats"), lines: $("lines"), hints: $("hints") };
+const canvases = { flats: $("flats"), lines: $("lines"), hints: $("hints"),
+  shadow: $("shadow"), highlight: $("highlight"), linecolor: $("linecolor") };
 const ctx = {
   flats: canvases.flats.getContext("2d", { willReadFrequently: true }),
   lines: canvases.lines.getContext("2d", { willReadFrequently: true }),
@@ -463,8 +465,11 @@ function applyToggles() {
   canvases.flats.hidden = !$("show-flats").checked;
   canvases.lines.hidden = !$("show-lines").checked;
   canvases.hints.hidden = !$("show-hints").checked;
+  shading.applyToggles();
 }
-for (const id of ["show-flats", "show-lines", "show-hints"]) $(id).addEventListener("change", applyToggles);
+for (const id of ["show-flats", "show-lines", "show-hints", "show-shadow", "show-highlight"]) {
+  $(id).addEventListener("change", applyToggles);
+}
 
 // ------------------------------------------------------------------ loading line art
 // saved: the stored {image, work} of a drawing being reopened (skips the check).
@@ -701,8 +706,12 @@ $("reference").addEventListener("change", (e) => { state.reference = e.target.fi
 $("reference-lines").addEventListener("change", (e) => { state.referenceLines = e.target.files[0] || null; schedule(0); });
 
 // ------------------------------------------------------------------ colourizing
+// Shading: its panel re-colours on every change (the server keeps the flats, so this only re-shades).
+const shading = new Shading($("shading-section"), canvases, () => schedule());
+
 function fields() {
   return {
+    shading: shading.fields(),
     lineart: state.image.blob, lineartName: state.image.name, hints: store.toJSON(),
     method: state.method.name, options: state.options,
     reference: state.method.capabilities.needs_reference ? state.reference : null,
@@ -740,6 +749,7 @@ async function run() {
     if (seq !== state.seq) return; // a newer request has started
     ctx.flats.clearRect(0, 0, bitmap.width, bitmap.height);
     ctx.flats.drawImage(bitmap, 0, 0);
+    await shading.draw(res.layers);
     state.result = { ...res, version, background: backgroundColour() };
     stage.dataset.resultVersion = String(version);
     clearError();
