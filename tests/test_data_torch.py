@@ -116,3 +116,13 @@ def test_hint_map_matches_the_neural_method():
     hints = simulate_hints(d.colors, d.ink, n=25, mode="strokes", rng=4)
     colors, mask, _ = hints.rasterize((64, 64))
     np.testing.assert_allclose(hint_map(hints, (64, 64)), pool_hint_map(colors, mask, (16, 16)), atol=1e-5)
+
+
+def test_rough_augmentation_and_sloppy_hints(root):
+    ds = PairDataset(root, split="all", size=48, augment=True, hint_mode="sloppy", seed=2, rough=1.0)
+    clean = PairDataset(root, split="all", size=48, augment=False, hint_mode=None)
+    x = ds[0]
+    assert x["line"].shape == (1, 48, 48) and 0.0 <= float(x["line"].min()) and float(x["line"].max()) <= 1.0
+    assert float(x["line"].median()) > float(clean[0]["line"].median())  # grey paper of a sketch
+    with pytest.raises(IrodoriError):
+        PairDataset(root, split="all", size=48, rough=2.0)

@@ -102,3 +102,24 @@ def test_bad_input():
         simulate_hints(color.astype(np.float32), ink)
     with pytest.raises(IrodoriError, match="non-negative"):
         simulate_hints(color, ink, n=-1)
+
+
+def test_sloppy_and_dense_hints_break_the_rules_on_purpose():
+    """Sloppy hints land on lines, cross lines and carry colours mixed with line pixels."""
+    from irodori.synthetic import make_lineart
+
+    d = make_lineart(160, 160, n_shapes=8, seed=2)
+    a = simulate_hints(d.colors, d.ink, n=120, mode="sloppy", rng=3)
+    assert a == simulate_hints(d.colors, d.ink, n=120, mode="sloppy", rng=3)
+    assert 100 <= len(a) <= 120
+    a.validate(d.ink.shape)  # every hint inside the picture
+    colours, mask, _ = a.rasterize(d.ink.shape)
+    on_line = mask & (d.ink >= 0.5)
+    assert on_line.sum() > 50  # dots on lines, strokes across them
+    assert any(isinstance(h, Stroke) for h in a) and any(isinstance(h, Point) for h in a)
+    truth = {tuple(int(v) for v in c) for c in d.region_colors}
+    off = [h.color for h in a if isinstance(h, Point) and h.color not in truth]
+    assert len(off) >= 5  # averaged over a disk that took in line pixels
+    dense = simulate_hints(d.colors, d.ink, mode="dense", rng=4)
+    dense.validate(d.ink.shape)
+    assert len(dense) >= 40  # 100-400 per 256 x 256 px, here 160 x 160

@@ -41,8 +41,10 @@ def test_config_rejects_unknown_keys_and_bad_values(tmp_path):
     bad.write_text("{")
     with pytest.raises(IrodoriError, match="bad train config"):
         load_config(bad)
-    for name in ("tiny.json", "default.json"):
+    for name in ("tiny.json", "default.json", "default-gpu.json", "default-rough.json", "default-rough-gpu.json"):
         load_config(REPO / "configs" / name)  # the shipped configs are valid
+    with pytest.raises(IrodoriError, match="rough_prob"):
+        config_from_dict({"rough_prob": 1.5})
 
 
 def test_tiny_run_writes_logs_grid_and_checkpoint(tiny_data, tmp_path):
@@ -134,3 +136,27 @@ def test_source_balance_draws_small_folders_more_often():
     assert {i for s, i in items if s == "small"} == set(range(10))  # the small source repeats, whole
     with pytest.raises(IrodoriError, match="source_balance"):
         config_from_dict({"source_balance": 2.0})
+
+
+def test_rough_lines_and_sloppy_hints_train_on_the_tiny_config(tiny_data, tmp_path):
+    """The issue-11 training noise: rough sketches as input, sloppy and dense hints; a few steps run."""
+    import numpy as np
+
+    from irodori.train.data import make_batch, open_split
+
+    cfg = dataclasses.replace(load_config(TINY_CONFIG), rough_prob=1.0, sloppy_prob=1.0, steps=4, val_every=4,
+                              ckpt_every=4)
+    summary = _run(tiny_data, tmp_path / "run", cfg)
+    assert summary["step"] == 4
+    ds = open_split([tiny_data], "train", cfg.image_size)
+    idx = list(range(min(4, len(ds))))
+    plain = make_batch(ds, idx, np.random.default_rng(1), cfg.crop, cfg.min_scale, 0.0, 16)
+    same = make_batch(ds, idx, np.random.default_rng(1), cfg.crop, cfg.min_scale, 0.0, 16, 0.0, 0.0)
+    assert all(torch.equal(plain[k], same[k]) for k in plain)  # off = the batches of before
+    noisy = make_batch(ds, idx, np.random.default_rng(1), cfg.crop, cfg.min_scale, 0.0, 16, 1.0, 1.0)
+    # the first item has the same crop (later ones differ: the sketch draws from the same rng)
+    assert torch.equal(noisy["color"][0], plain["color"][0])  # the target is the clean colouring
+    assert not torch.equal(noisy["line"][0], plain["line"][0])
+    paper = plain["line"][0] < 0.05
+    assert noisy["line"][0][paper].mean() > 0.02  # grey paper of a sketch
+    assert noisy["hint"][:, 3].sum() > 0

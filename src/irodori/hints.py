@@ -728,7 +728,9 @@ def _merge_near_duplicates(labels: np.ndarray, palette: list) -> tuple[np.ndarra
 # ------------------------------------------------------------------ simulation
 # (appended by the data layer; used by training and by evaluation)
 
-SIMULATE_MODES = ("points", "strokes", "per-region")
+SIMULATE_MODES = ("points", "strokes", "per-region", "sloppy", "dense")
+SLOPPY_KINDS = ("dot", "on-line", "crossing", "averaged")  # what a "sloppy" hint may be
+_SLOPPY_P = (0.3, 0.2, 0.25, 0.25)  # their shares
 _SIM_INK = 0.5        # a pixel at or above this ink is a line, never a hint pixel
 _SIM_TOL = 12         # largest per-channel spread (0..255) inside a hint's window
 _SIM_MAX_RADIUS = 3   # hint pixels lie within this many pixels of a checked centre
@@ -810,17 +812,24 @@ def simulate_hints(color: np.ndarray, ink: np.ndarray, n: int | None = None, mod
         ``per-region`` mode None means one hint for every region.
     mode : ``points`` (dots of radius 1.5-3 px), ``strokes`` (polylines of 1-4
         segments of 3-12 px, width 2-4 px, staying inside one region; a dot
-        where no stroke fits) or ``per-region`` (one dot in each region,
-        largest regions first when ``n`` is smaller than their number).
+        where no stroke fits), ``per-region`` (one dot in each region,
+        largest regions first when ``n`` is smaller than their number), or
+        hints as artists give them (:func:`_sloppy`): ``sloppy`` (each hint
+        at random a clean dot, a dot on a line in the colour of the area it
+        aimed at, a stroke that wanders across lines, or a dot whose colour
+        was averaged over a disk that takes in line pixels) and ``dense``
+        (sloppy hints by the hundred, with near-duplicates: None draws
+        100-400 per 256x256 px).
     rng : a numpy Generator or an int seed; the result depends only on it
         and the inputs.
 
     Returns
     -------
-    Hints whose every pixel lies on paper (ink < 0.5), inside the picture,
-    and whose colour matches the ground truth at every pixel it covers to
-    within 12 per channel for dots and 18 for strokes (exactly, on flat
-    colours). Fewer than ``n`` hints
+    Hints inside the picture. In ``points``, ``strokes`` and ``per-region``
+    modes every hint pixel lies on paper (ink < 0.5) and its colour matches
+    the ground truth at every pixel it covers to within 12 per channel for
+    dots and 18 for strokes (exactly, on flat colours); ``sloppy`` and
+    ``dense`` hints break these rules on purpose. Fewer than ``n`` hints
     come back when the picture has no room for more.
     """
     color, ink = _check_color_ink(color, ink)
@@ -830,7 +839,9 @@ def simulate_hints(color: np.ndarray, ink: np.ndarray, n: int | None = None, mod
         raise IrodoriError(f"number of hints must be a non-negative integer, got {n!r}")
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     h, w = ink.shape
-    if n is None and mode != "per-region":
+    if n is None and mode == "dense":
+        n = int(rng.uniform(100, 400) * h * w / 65536) + 1
+    elif n is None and mode != "per-region":
         n = _random_count(rng, (h, w))
     if n == 0 or h <= 2 * _SIM_MAX_RADIUS or w <= 2 * _SIM_MAX_RADIUS:
         return Hints(())
@@ -867,6 +878,8 @@ def simulate_hints(color: np.ndarray, ink: np.ndarray, n: int | None = None, mod
     white = cv2.min(cv2.min(r, g), b)[ys[pool], xs[pool]] >= 250
     weight = np.where(white, 1.0, 4.0)
     picks = pool[rng.choice(len(pool), size=min(n, len(pool)), replace=False, p=weight / weight.sum())]
+    if mode in ("sloppy", "dense"):
+        return _sloppy(color, ink, safe, ys[picks], xs[picks], rng, duplicates=0.2 if mode == "dense" else 0.0)
     items: list[Hint] = []
     for i in picks:
         y, x = int(ys[i]), int(xs[i])
@@ -877,6 +890,82 @@ def simulate_hints(color: np.ndarray, ink: np.ndarray, n: int | None = None, mod
                 items.append(stroke)
                 continue
         items.append(Point(float(x), float(y), col, float(rng.uniform(1.5, _SIM_MAX_RADIUS))))
+    return Hints(tuple(items))
+
+
+def _sloppy(color: np.ndarray, ink: np.ndarray, safe: np.ndarray, ys: np.ndarray, xs: np.ndarray,
+            rng: np.random.Generator, duplicates: float) -> "Hints":
+    """Hints as artists give them, one per picked safe centre ``(ys[i], xs[i])``.
+
+    Each is, with the shares of ``_SLOPPY_P``: a clean ``dot``; an ``on-line``
+    dot, centred on the line pixel nearest the centre, in the centre's
+    colour (the area the user aimed at); a ``crossing`` stroke of 2-4
+    segments of 6-20 px from the centre in its colour, free to wander over
+    lines and into the next area; an ``averaged`` dot whose colour is the
+    mean of the ground truth over a disk of radius 3-6 px around a point
+    near a line (an eyedropper that took in line pixels). With probability
+    ``duplicates`` a hint is followed by a near-duplicate: moved 1-3 px,
+    colour changed by up to 6 per channel.
+    """
+    import cv2
+
+    h, w = ink.shape
+    line = (ink >= _SIM_INK).astype(np.uint8)
+    near_line = None
+    if line.any():
+        # for every pixel, the nearest line pixel (index into the raster order of line pixels)
+        _, idx = cv2.distanceTransformWithLabels(1 - line, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+        ly, lx = np.nonzero(line)
+        near_line = (ly, lx, idx)
+    kinds = rng.choice(len(SLOPPY_KINDS), size=len(ys), p=_SLOPPY_P)
+    items: list[Hint] = []
+    for y, x, kind in zip(ys.tolist(), xs.tolist(), kinds.tolist()):
+        col: RGB = tuple(int(v) for v in color[y, x])  # type: ignore[assignment]
+        name = SLOPPY_KINDS[kind] if near_line is not None or kind == 2 else "dot"
+        if name == "on-line":
+            ly, lx, idx = near_line  # type: ignore[misc]
+            j = int(idx[y, x]) - 1
+            cy = float(np.clip(ly[j] + rng.uniform(-1, 1), 0, h - 1))
+            cx = float(np.clip(lx[j] + rng.uniform(-1, 1), 0, w - 1))
+            hint: Hint = Point(cx, cy, col, float(rng.uniform(1.5, 4.0)))
+        elif name == "crossing":
+            pts = [(float(x), float(y))]
+            angle = rng.uniform(0, 2 * np.pi)
+            for _ in range(int(rng.integers(2, 5))):
+                angle += rng.uniform(-np.pi / 3, np.pi / 3)
+                length = rng.uniform(6.0, 20.0)
+                px, py = pts[-1]
+                pts.append((float(np.clip(round(px + length * np.cos(angle), 2), 0, w - 1)),
+                            float(np.clip(round(py + length * np.sin(angle), 2), 0, h - 1))))
+            hint = Stroke(tuple(pts), col, float(rng.uniform(2.0, 5.0)))
+        elif name == "averaged":
+            ly, lx, idx = near_line  # type: ignore[misc]
+            j = int(idx[y, x]) - 1
+            t = rng.uniform(0.3, 0.8)  # part way from the centre to its nearest line
+            cy, cx = int(round(y + t * (ly[j] - y))), int(round(x + t * (lx[j] - x)))
+            r = int(rng.integers(3, 7))
+            y0, y1, x0, x1 = max(0, cy - r), min(h, cy + r + 1), max(0, cx - r), min(w, cx + r + 1)
+            yy, xx = np.mgrid[y0:y1, x0:x1]
+            disk = (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
+            mean = color[y0:y1, x0:x1][disk].mean(axis=0)
+            hint = Point(float(cx), float(cy), tuple(int(round(v)) for v in mean),  # type: ignore[arg-type]
+                         float(rng.uniform(1.5, _SIM_MAX_RADIUS)))
+        else:
+            hint = Point(float(x), float(y), col, float(rng.uniform(1.5, _SIM_MAX_RADIUS)))
+        items.append(hint)
+        if duplicates and rng.random() < duplicates:
+            dx, dy = rng.uniform(1, 3) * rng.choice([-1, 1], size=2)
+            c = hint.color
+            assert c is not None
+            jit = tuple(int(np.clip(v + rng.integers(-6, 7), 0, 255)) for v in c)
+            if isinstance(hint, Point):
+                dup: Hint = replace(hint, x=float(np.clip(hint.x + dx, 0, w - 1)),
+                                    y=float(np.clip(hint.y + dy, 0, h - 1)), color=jit)
+            else:
+                dup = replace(hint, color=jit, points=tuple(
+                    (float(np.clip(px + dx, 0, w - 1)), float(np.clip(py + dy, 0, h - 1)))
+                    for px, py in hint.points))
+            items.append(dup)
     return Hints(tuple(items))
 
 

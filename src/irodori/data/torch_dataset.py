@@ -54,9 +54,14 @@ class PairDataset(Dataset):
     split : ``train``, ``val``, ``test`` or ``all``.
     size : side ``S`` of the square crops; a multiple of 4.
     augment : random scale/crop/flip/thickness/JPEG (training) or a fixed centre crop.
-    hint_mode : ``points``, ``strokes``, ``per-region`` or ``mixed`` (one of the
-        first two at random per item); None leaves the hint map empty (for a
+    hint_mode : a :data:`irodori.hints.SIMULATE_MODES` mode (``points``,
+        ``strokes``, ``per-region``, ``sloppy``, ``dense``) or ``mixed`` (points
+        or strokes at random per item); None leaves the hint map empty (for a
         trainer that simulates its own hints).
+    rough : with ``augment``, the probability that an item's line art is
+        redrawn as a rough sketch (:func:`irodori.data.rough.roughen`,
+        strength 0.5-1.5) while its colours and hints stay those of the clean
+        drawing; 0 = never.
     seed : base seed of augmentation and hints.
     preload : keep decoded pictures in memory: True, False or ``"auto"``
         (when they take under 3 GiB). Preloaded arrays are shared copy-on-write
@@ -65,7 +70,7 @@ class PairDataset(Dataset):
 
     def __init__(self, root: str | os.PathLike[str], split: str = "train", size: int = 256,
                  augment: bool = True, hint_mode: str | None = "points", seed: int = 0,
-                 preload: bool | str = "auto") -> None:
+                 preload: bool | str = "auto", rough: float = 0.0) -> None:
         if split not in (*SPLITS, "all"):
             raise IrodoriError(f"split must be one of {', '.join(SPLITS)} or all, got {split!r}")
         if size < 8 or size % HINT_SCALE:
@@ -77,7 +82,9 @@ class PairDataset(Dataset):
         if not self.rows:
             raise IrodoriError(f"no pairs with split {split!r} in {self.root}")
         self.split, self.size, self.augment = split, size, augment
-        self.hint_mode, self.seed = hint_mode, seed
+        if not 0 <= rough <= 1:
+            raise IrodoriError(f"rough must be a probability in [0, 1], got {rough}")
+        self.hint_mode, self.seed, self.rough = hint_mode, seed, rough
         self._draws = 0
         nbytes = sum(r.width * r.height * 4 for r in self.rows)
         if preload == "auto":
@@ -146,6 +153,11 @@ class PairDataset(Dataset):
         if mode == "mixed":
             mode = "points" if rng.random() < 0.5 else "strokes"
         hints = Hints(()) if mode is None else simulate_hints(color, ink, n=None, mode=mode, rng=rng)
+        if self.augment and self.rough and rng.random() < self.rough:
+            from .rough import roughen
+
+            ink = roughen(ink, seed=int(rng.integers(1 << 62)), strength=float(rng.uniform(0.5, 1.5)),
+                          color=color)
         return {
             "line": torch.from_numpy(ink[None].copy()),
             "color": torch.from_numpy(np.ascontiguousarray(color.transpose(2, 0, 1), np.float32) / 255.0),

@@ -25,7 +25,11 @@ class TrainConfig:
     every ``d_every`` generator steps with gradient penalty ``gp_weight``.
     Learning rates decay linearly to 10 % from ``decay_start`` (a fraction of
     ``steps``). Hints: with probability ``hint_zero_prob`` none, otherwise
-    ``2**u`` points, ``u`` uniform in ``[0, log2(hint_max)]``. Sources: with
+    ``2**u`` points, ``u`` uniform in ``[0, log2(hint_max)]``; with
+    probability ``sloppy_prob`` an image's hints are sloppy (on lines, across
+    lines, averaged colours, sometimes hundreds) instead, and with
+    probability ``rough_prob`` its line art is redrawn as a rough sketch
+    (:func:`irodori.data.rough.roughen`). Sources: with
     several ``--data`` folders, ``source_balance`` 0 draws every pair equally
     often, 1 every folder equally often (see ``train.data.source_shares``).
     """
@@ -50,6 +54,8 @@ class TrainConfig:
     ema_decay: float = 0.999
     hint_zero_prob: float = 0.25
     hint_max: int = 128
+    rough_prob: float = 0.0
+    sloppy_prob: float = 0.0
     source_balance: float = 0.0
     log_every: int = 10
     val_every: int = 500
@@ -79,6 +85,8 @@ class TrainConfig:
             raise IrodoriError(f"bad train config: source_balance must be in [0, 1], got {self.source_balance}")
         if not 0 <= self.ema_decay < 1 or not 0 <= self.hint_zero_prob <= 1:
             raise IrodoriError("bad train config: ema_decay in [0, 1) and hint_zero_prob in [0, 1]")
+        if not 0 <= self.rough_prob <= 1 or not 0 <= self.sloppy_prob <= 1:
+            raise IrodoriError("bad train config: rough_prob and sloppy_prob must be in [0, 1]")
 
     def to_dict(self) -> dict[str, Any]:
         """This config as a JSON-ready dict (nested for the networks)."""

@@ -101,8 +101,16 @@ def n_hints(rng: np.random.Generator, zero_prob: float, hint_max: int) -> int:
 
 
 def make_batch(dataset: Dataset, indices: Sequence[int], rng: np.random.Generator, crop: int,
-               min_scale: float, zero_prob: float, hint_max: int) -> dict[str, torch.Tensor]:
+               min_scale: float, zero_prob: float, hint_max: int, rough_prob: float = 0.0,
+               sloppy_prob: float = 0.0) -> dict[str, torch.Tensor]:
     """Load, augment and hint one batch (dots from :func:`irodori.hints.simulate_hints`).
+
+    With probability ``rough_prob`` a crop's line art is redrawn as a rough
+    sketch (:func:`irodori.data.rough.roughen`, strength 0.5-1.5) while its
+    colours stay the target; with probability ``sloppy_prob`` its hints are
+    ``sloppy`` (a fifth of those ``dense``) instead of clean dots. Hints are
+    always simulated on the clean line art. At 0 (the default) neither draws
+    from ``rng``, so batches are those of a run without them.
 
     Returns ``line (B, 1, crop, crop)``, ``color (B, 3, crop, crop)`` in
     ``[0, 1]`` and ``hint (B, 4, crop/4, crop/4)`` float32 tensors.
@@ -121,9 +129,21 @@ def make_batch(dataset: Dataset, indices: Sequence[int], rng: np.random.Generato
         if rng.random() < 0.5:
             ink, color = ink[:, ::-1], color[:, ::-1]
         ink, color = np.ascontiguousarray(ink), np.ascontiguousarray(color)
-        dots = simulate_hints(color, ink, n_hints(rng, zero_prob, hint_max), "points", rng)
+        line = ink
+        if rough_prob > 0 and rng.random() < rough_prob:
+            from ..data.rough import roughen
+
+            line = roughen(ink, seed=int(rng.integers(1 << 62)), strength=float(rng.uniform(0.5, 1.5)),
+                           color=color)
+        mode = "points"
+        if sloppy_prob > 0 and rng.random() < sloppy_prob:
+            mode = "dense" if rng.random() < 0.2 else "sloppy"
+        n: int | None = n_hints(rng, zero_prob, hint_max)
+        if mode == "dense" and n:
+            n = None  # hundreds
+        dots = simulate_hints(color, ink, n, mode, rng)
         hc, hm, _ = dots.rasterize(ink.shape)
-        lines.append(ink[None])
+        lines.append(line[None])
         colors.append(color.transpose(2, 0, 1).astype(np.float32) / 255.0)
         hints.append(hint_map(hc, hm, (crop // 4, crop // 4)))
     return {"line": torch.from_numpy(np.stack(lines)), "color": torch.from_numpy(np.stack(colors)),
@@ -141,9 +161,11 @@ class StepBatches(Dataset):
     """
 
     def __init__(self, dataset: Dataset, sampler: DistributedSampler, per_rank: int, rank: int, seed: int,
-                 crop: int, min_scale: float, zero_prob: float, hint_max: int) -> None:
+                 crop: int, min_scale: float, zero_prob: float, hint_max: int, rough_prob: float = 0.0,
+                 sloppy_prob: float = 0.0) -> None:
         self.dataset, self.sampler, self.per_rank, self.rank, self.seed = dataset, sampler, per_rank, rank, seed
         self.crop, self.min_scale, self.zero_prob, self.hint_max = crop, min_scale, zero_prob, hint_max
+        self.rough_prob, self.sloppy_prob = rough_prob, sloppy_prob
         self.per_epoch = len(sampler) // per_rank
         self._epoch, self._order = -1, []
 
@@ -157,7 +179,8 @@ class StepBatches(Dataset):
             self._order, self._epoch = list(self.sampler), epoch
         rng = np.random.default_rng([self.seed, int(step), self.rank])
         return make_batch(self.dataset, self._order[b * self.per_rank:(b + 1) * self.per_rank], rng,
-                          self.crop, self.min_scale, self.zero_prob, self.hint_max)
+                          self.crop, self.min_scale, self.zero_prob, self.hint_max, self.rough_prob,
+                          self.sloppy_prob)
 
 
 def val_batch(dataset: Dataset, indices: Sequence[int], n: int, seed: int) -> dict[str, torch.Tensor]:

@@ -110,7 +110,11 @@ def _recipe(cfg) -> str:
     decay = int(cfg.decay_start * cfg.steps)
     return (f"{cfg.steps} steps of batch {cfg.batch_size}: random windows of {cfg.crop}-{hi} px of the "
             f"{cfg.image_size} px pairs scaled to {cfg.crop} px crops, random flips; dots simulated by "
-            f"irodori.hints.simulate_hints (none with p={cfg.hint_zero_prob}, else 2**U(0, log2 {cfg.hint_max})); "
+            f"irodori.hints.simulate_hints (none with p={cfg.hint_zero_prob}, else 2**U(0, log2 {cfg.hint_max})"
+            + (f"; sloppy hints on {cfg.sloppy_prob:g} of the images" if getattr(cfg, "sloppy_prob", 0) else "")
+            + (f"; line art redrawn as a rough sketch (irodori.data.rough.roughen) on {cfg.rough_prob:g} of them"
+               if getattr(cfg, "rough_prob", 0) else "")
+            + "); "
             f"L1 content loss alone until step {cfg.adv_start} (warm-up), then plus {cfg.adv_weight:g} x the "
             f"WGAN generator loss, with one critic step (WGAN-GP, gradient penalty {cfg.gp_weight:g}) every "
             f"{cfg.d_every} generator steps; Adam (lr G {cfg.lr_g:g}, D {cfg.lr_d:g}, betas {cfg.beta1:g}, "

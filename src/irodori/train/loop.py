@@ -156,7 +156,7 @@ def train(data: Sequence[str | os.PathLike[str]], config: TrainConfig, out: str 
     if workers is None:
         workers = min(14, max((os.cpu_count() or 1) - 2, 0)) if device.type == "cuda" else 0
     batches = StepBatches(train_ds, sampler, per_rank, rank, config.seed, config.crop, config.min_scale,
-                          config.hint_zero_prob, config.hint_max)
+                          config.hint_zero_prob, config.hint_max, config.rough_prob, config.sloppy_prob)
     loader = iter(torch.utils.data.DataLoader(
         batches, batch_size=None, sampler=range(step, stop_at), num_workers=workers,
         pin_memory=device.type == "cuda", prefetch_factor=2 if workers else None,
