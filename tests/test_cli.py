@@ -334,3 +334,24 @@ def test_command_modules_are_added_in_one_place_and_never_import_the_cli():
     assert names == ["methods", "colorize", "lines", "eval", "train", "export", "batch", "serve", "finetune"]
     assert groups == ["data"]
     assert main(["data", "--help"]) == 0
+
+
+def test_methods_lists_by_what_the_artist_has(capsys):
+    """``irodori methods`` prints the registry's groups and plain words, baselines last under Compare."""
+    from irodori.methods import METHOD_GROUPS, describe_methods
+
+    assert main(["methods"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    headings = [i for i, line in enumerate(lines) if line and not line.startswith(" ")]
+    shown = [lines[i].split(":")[0] for i in headings]
+    described = describe_methods()
+    assert shown == [g.label for g in METHOD_GROUPS if any(m["group"]["id"] == g.id for m in described)]
+    for m in described:
+        assert f"{m['name']:<14} {m['label']}" in out
+        for o in m["options"]:
+            assert ("advanced: " if o["advanced"] else "") + f"--option {o['name']}=" in out
+    compare = out[out.index("Compare:"):]
+    for name in {"gray", "mean", "paste", "region-match"} & {m["name"] for m in described}:
+        assert f"  {name} " in compare
+    assert "fill           Flat colours from your dots (recommended)" in out
