@@ -197,3 +197,18 @@ def test_cli_bad_light_is_one_line(tmp_path, capsys, args, message):
         err = capsys.readouterr().err.strip()
         assert err.startswith("error:") and message in err and "\n" not in err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_noisy_flats_and_tiny_pictures_do_not_break_it():
+    """Flats that are not flat (a colour per pixel, as a network may give) and 1-pixel-high pictures."""
+    rng = np.random.default_rng(0)
+    ink = np.zeros((120, 140), np.float32)
+    ink[60, :] = 1.0
+    flats = np.zeros((120, 140, 4), np.uint8)
+    flats[..., :3] = rng.integers(0, 256, (120, 140, 3))
+    flats[..., 3] = 255
+    out = irodori.shade(make_result(flats, ink), ink)
+    assert out.image.shape == (120, 140, 3)
+    for shape in ((1, 40), (5, 5)):
+        z = np.zeros(shape, np.float32)
+        assert irodori.shade(make_result(np.full(shape + (4,), 200, np.uint8), z), z).image.shape == shape + (3,)

@@ -67,6 +67,7 @@ CEL_THRESHOLDS = (0.42, 0.0, -0.3)
 _CREASE = 0.1  # weight of the strict (every line a border) inflation: depth of creases at inner lines
 _JF, _JT = 1.2, 0.02
 _THICK = 0.5  # a rider stands this many of its inscribed radii above what it lies on
+_MAX_ORDERED = 1024  # areas that take part in the depth order (the largest)
 _MIN_AREA = 12  # working-size pixels: smaller areas take no form shading of their own
 _RING = 16  # samples on a ring for convexity and occlusion
 
@@ -567,12 +568,19 @@ def light_areas(flats: np.ndarray, ink: np.ndarray, opts: ShadeOptions) -> Light
     line = (lab < 0) & (code >= 0)
     dist = cv2.distanceTransform(line.astype(np.uint8), cv2.DIST_L2, 3)
     line_width = 2.0 * float(np.percentile(dist[line], 90)) if line.any() else 2.0
-    front, own, shared = depth_order(merged, n, ring_r, code < 0, max(3.0, _JF * line_width + 1.0))
-    front[small, :] = False  # specks lie over nothing
-    front[:, small] = False
-    front[parent != np.arange(n), :] = False  # enclosed areas are painted on their parent
-    front[:, parent != np.arange(n)] = False
-    back = np.where(front.any(1), np.argmax(np.where(front, shared, -1.0), axis=1), -1) if n else np.zeros(0, int)
+    # Depth order among the areas that can carry one: not specks, not enclosed (painted on
+    # their parent), at most the _MAX_ORDERED largest (noisy flats make thousands of areas).
+    ids = np.nonzero(~small & (parent == np.arange(n)))[0]
+    if ids.size > _MAX_ORDERED:
+        ids = ids[np.argsort(-sizes[ids], kind="stable")[:_MAX_ORDERED]]
+    compact = np.full(n + 1, -1, np.int64)
+    compact[ids] = np.arange(ids.size)
+    clab = compact[merged].astype(np.int32)  # label -1 maps to compact[-1] = -1
+    front, own, shared = depth_order(clab, int(ids.size), ring_r, code < 0, max(3.0, _JF * line_width + 1.0))
+    back = np.full(n, -1, np.int64)
+    has = front.any(1)
+    if has.any():
+        back[ids[has]] = ids[np.argmax(np.where(front, shared, -1.0), axis=1)[has]]
     # Own form of each area (u1), and the form of each area continued under those lying
     # over it (u2: an area that lies over another is given to it). An area on top
     # rides on the surface of the one beneath: height = its own dome + that surface.
@@ -629,8 +637,8 @@ def light_areas(flats: np.ndarray, ink: np.ndarray, opts: ShadeOptions) -> Light
     view_h /= np.linalg.norm(view_h)
     ndoth = (-gx * view_h[0] - gy * view_h[1] + view_h[2]) / norm
     reach = float(np.percentile(radius, 90)) if n else 0.0
-    cast = _cast_shadow(merged, height, front, l, max(4.0, 2.0 * reach),
-                        (_THICK * float(opts.depth)) * np.maximum(radius, 1.0) + 1.0)
+    cast = _cast_shadow(clab, height, front, l, max(4.0, 2.0 * reach),
+                        (_THICK * float(opts.depth)) * np.maximum(radius[ids], 1.0) + 1.0)
     u_main = h_own
     occl = np.clip((0.5 - own) * 2.0, 0.0, 1.0) if opts.occlusion > 0 else np.zeros_like(own)
     # Concave corners (own > 0.5 near lines means the area wraps around): a soft contact darkening.
