@@ -186,9 +186,12 @@ _BLEED = "\x00bleed"  # cache key of the drawing's metrics.bleed_truth (method n
 def evaluate_item(job: Job) -> ItemResult:
     """Run every method under every setting on one image and measure it."""
     from ..api import colorize
+    from ..drawing import prepare
 
     item = job.item
     ink = load_lineart(item.line)
+    # One prepared drawing per item: every method and hint setting reuses what depends on the lines alone
+    drawing = prepare(ink, copy=False)
     truth = None
     if item.color is not None:
         truth = read_rgb(item.color)
@@ -228,7 +231,7 @@ def evaluate_item(job: Job) -> ItemResult:
             key = m.name if not m.uses_hints else f"{m.name}\x00{setting.label}"
             if key not in cache:
                 run_hints = hints if m.uses_hints else Hints()
-                call = lambda: colorize(ink, run_hints, reference, method=m.name, **m.options)  # noqa: E731
+                call = lambda: colorize(drawing, run_hints, reference, method=m.name, **m.options)  # noqa: E731
                 try:
                     if m.name not in _WARM:
                         # The first call in a process pays for imports and model loading: not measured.

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..color import rgb_to_lab
+from ..drawing import Drawing
 from ..hints import CleanHints, Hints, clean_hints
 from . import register
 from .base import Capabilities, Reference, Result, make_result
@@ -161,12 +162,11 @@ class NeuralFlats:
     Options = NeuralOptions
 
     def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None,
-            options: NeuralOptions) -> Result:
-        from ..regions import build_region_graph
-
+            options: NeuralOptions, drawing: Drawing | None = None) -> Result:
         rgb = neural_colors(ink, hints, options.model, options.work_size, options.threads,
                            options.mirror, options.pin_hints)
-        graph = build_region_graph(ink)
+        drawing = drawing if drawing is not None else Drawing(ink, copy=False)
+        graph = drawing.region_graph()  # the lines' regions: kept on the drawing across colourings
         labels = graph.labels
         colors = region_colors(labels, rgb, ink, graph.n)
         clean = clean_hints(hints, ink)
@@ -182,5 +182,5 @@ class NeuralFlats:
         flats[..., :3] = split_by_hint_colors(np.clip(np.rint(colors * 255.0), 0, 255).astype(np.uint8)[labels],
                                               labels, rgb, counts, palette)
         flats[..., 3] = np.where(transparent[labels], 0, 255)
-        return make_result(flats, ink, regions=labels, model=str(model_path(options.model)),
+        return make_result(flats, drawing, regions=labels, model=str(model_path(options.model)),
                            n_regions=int(graph.n), background_regions=n_paper, hints=clean.report)

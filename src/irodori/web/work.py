@@ -38,6 +38,7 @@ import numpy as np
 
 from ..api import colorize
 from ..color import pack_rgb, unpack_rgb
+from ..drawing import Drawing
 from ..errors import ColourPictureError, IrodoriError
 from ..hints import Hints
 from ..io import load_lineart
@@ -48,7 +49,7 @@ COLORIZE_FORMATS = ("png", "json")
 LAYER_FORMATS = ("ora", "psd")
 _MEDIA = {"png": "image/png", "json": "application/json",
           "ora": "image/openraster", "psd": "image/vnd.adobe.photoshop"}
-_INK_CACHE_SIZE = 4
+_INK_CACHE_SIZE = 3  # drawings kept per worker: about 15 bytes a pixel each with their region graph
 _FILE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{2,5}$")
 
 
@@ -138,7 +139,7 @@ def _handle(job: Job) -> Reply:
         options = parse_options(job.options)
     except IrodoriError as e:
         raise Rejected(400, str(e)) from None
-    ink = _decode_ink(job.lineart, "line art", job.max_pixels)
+    drawing = _decode_ink(job.lineart, "line art", job.max_pixels)
     reference = _decode_reference(job) if job.reference is not None else None
     if job.reference is None and job.reference_lines is not None:
         raise Rejected(400, "reference_lines needs a reference (the coloured page) too")
@@ -156,7 +157,7 @@ def _handle(job: Job) -> Reply:
                                  job.max_pixels)).encode()).hexdigest()
         result = _result_cache.get(key)
         if result is None:
-            result = colorize(ink, hints, reference, method=job.method, **options)
+            result = colorize(drawing, hints, reference, method=job.method, **options)
             _result_cache[key] = result
             while len(_result_cache) > _RESULT_CACHE_SIZE:
                 _result_cache.popitem(last=False)
@@ -165,15 +166,18 @@ def _handle(job: Job) -> Reply:
         if shading is not None:
             from ..shade import shade
 
-            result = shade(result, ink, **shading)
+            result = shade(result, drawing.ink, **shading)
     except IrodoriError as e:
         raise Rejected(422, str(e)) from None
     seconds = float(result.meta.get("seconds", 0.0))
     if job.op == "layers":
         from ..layers import encode_ora, encode_psd, result_layers
 
+        from ..io import read_dpi
+
         stack = result_layers(result, hints)
-        body = encode_ora(stack) if job.fmt == "ora" else encode_psd(stack)
+        encode = encode_ora if job.fmt == "ora" else encode_psd
+        body = encode(stack, dpi=read_dpi(job.lineart), merged=result.image)
         return Reply(200, _MEDIA[job.fmt], body, filename=f"irodori.{job.fmt}", seconds=seconds)
     if job.fmt == "json":
         body = json.dumps(result_json(result, regions=job.regions)).encode("utf-8")
@@ -189,8 +193,8 @@ def check_lineart(job: Job) -> Reply:
     so the studio can ask before the artist puts a dot on it. The decoded
     drawing stays in this worker's cache for the colouring that follows.
     """
-    ink = _decode_ink(job.lineart, "line art", job.max_pixels)
-    h, w = ink.shape
+    drawing = _decode_ink(job.lineart, "line art", job.max_pixels)
+    h, w = drawing.shape
     return Reply(200, _MEDIA["json"], json.dumps({"width": w, "height": h}).encode("utf-8"))
 
 
@@ -345,16 +349,22 @@ def _plain(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------- decoding
-_ink_cache: "OrderedDict[tuple[str, int], np.ndarray]" = OrderedDict()
+_ink_cache: "OrderedDict[tuple[str, int], Drawing]" = OrderedDict()
 
 
-def _decode_ink(data: bytes, what: str, max_pixels: int) -> np.ndarray:
-    """Line-art bytes -> read-only ink map, cached by content (the studio resends one drawing)."""
+def _decode_ink(data: bytes, what: str, max_pixels: int) -> Drawing:
+    """Line-art bytes -> its prepared :class:`~irodori.drawing.Drawing`, cached by content.
+
+    The studio resends one drawing with every dot, so the worker keeps the
+    last few drawings (:data:`_INK_CACHE_SIZE`) and with them what depends on
+    the lines alone (region graph, line layer, tone analysis): a new dot
+    only pays for the cut and the paint.
+    """
     key = (hashlib.sha1(data).hexdigest(), max_pixels)
-    ink = _ink_cache.get(key)
-    if ink is not None:
+    drawing = _ink_cache.get(key)
+    if drawing is not None:
         _ink_cache.move_to_end(key)
-        return ink
+        return drawing
     _check_pixels(data, what, max_pixels)
     try:
         ink = load_lineart(data, max_pixels)
@@ -362,11 +372,12 @@ def _decode_ink(data: bytes, what: str, max_pixels: int) -> np.ndarray:
         raise Rejected(422, f"{what}: {e}", e.code) from None
     except IrodoriError as e:
         raise Rejected(400, f"{what}: {e}") from None
-    ink.setflags(write=False)
-    _ink_cache[key] = ink
+    drawing = Drawing(ink, copy=False)
+    drawing.ink.setflags(write=False)
+    _ink_cache[key] = drawing
     while len(_ink_cache) > _INK_CACHE_SIZE:
         _ink_cache.popitem(last=False)
-    return ink
+    return drawing
 
 
 def _check_pixels(data: bytes, what: str, max_pixels: int) -> None:
