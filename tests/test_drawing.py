@@ -101,3 +101,16 @@ def test_reduced_expansion_keeps_the_factor_two_bound_with_terminals():
                    for lab in itertools.product(range(k), repeat=n))
         got = graphcut.alpha_expansion(unary, edges, weights)
         assert graphcut.potts_energy(got, unary, edges, weights) <= 2 * best + 1e-9
+
+
+def test_hint_blobs_match_skimage_labelling():
+    """hints._blobs (sparse, on the hint pixels) numbers blobs exactly as skimage's label."""
+    from skimage.measure import label
+
+    from irodori.hints import _blobs
+
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        h, w = rng.integers(1, 40, 2)
+        a = (rng.integers(0, 4, (h, w)) * (rng.random((h, w)) < rng.uniform(0.05, 0.9))).astype(np.int32)
+        np.testing.assert_array_equal(_blobs(a), label(a, background=0, connectivity=2))

@@ -568,8 +568,6 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
     for any region map. Never raises on many, overlapping or contradictory
     hints; what could not be reconciled is listed in ``report``.
     """
-    from skimage.measure import label as connected
-
     ink = np.asarray(ink, np.float32)
     shape = ink.shape
     raw, palette = hints.label_map(shape) if hints else (np.zeros(shape, np.int32), [])
@@ -604,7 +602,7 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
     conflicts: list[dict] = []
     overruled = 0
     for _ in range(_ABSORB_ROUNDS):
-        blob = connected(raw, background=0, connectivity=2).astype(np.int64)
+        blob = _blobs(raw)
         n_blob = int(blob.max()) + 1
         total = np.bincount(blob[sel], weights=weight[sel], minlength=n_blob)
         blob_colour = np.zeros(n_blob, np.int64)
@@ -634,7 +632,7 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
         raw = new_colour[blob].astype(np.int32)
     report["overruled_hints"] = overruled
     report["conflicts"] = conflicts
-    blob = connected(raw, background=0, connectivity=2).astype(np.int64)
+    blob = _blobs(raw)
     n_blob = int(blob.max()) + 1
     # weight of every (blob, area) pair; strays weigh little against the hint's main area
     pair = blob[sel] * n_areas + area[sel]
@@ -662,6 +660,47 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
     soft.ravel()[flat_sel[~good]] = pix_colour[~good]
     seeds = np.where(centre > 0, labels, 0).astype(np.int32)
     return CleanHints(labels, soft, palette, report, seeds)
+
+
+def _blobs(labels: np.ndarray) -> np.ndarray:
+    """8-connected blobs of equal non-zero label: ``(H, W) int64`` ids ``1..n`` in raster order, 0 elsewhere.
+
+    The same numbering as ``skimage.measure.label(labels, background=0,
+    connectivity=2)``, computed on the hint pixels only (a page holds a few
+    thousand of them among millions), so it costs a pass over the page
+    instead of a labelling of it.
+    """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    h, w = labels.shape
+    out = np.zeros((h, w), np.int64)
+    flat = labels.ravel()
+    idx = np.flatnonzero(flat)  # raster order
+    if not len(idx):
+        return out
+    ys, xs = np.divmod(idx, w)
+    val = flat[idx]
+    rows, cols = [], []
+    for dy, dx in ((0, 1), (1, -1), (1, 0), (1, 1)):
+        ny, nx = ys + dy, xs + dx
+        ok = (ny < h) & (nx >= 0) & (nx < w)
+        key = ny[ok] * w + nx[ok]
+        pos = np.searchsorted(idx, key)
+        pos = np.minimum(pos, len(idx) - 1)
+        hit = (idx[pos] == key) & (val[pos] == val[ok])
+        rows.append(np.flatnonzero(ok)[hit])
+        cols.append(pos[hit])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    graph = sparse.coo_array((np.ones(len(r), np.int8), (r, c)), shape=(len(idx), len(idx)))
+    _, comp = connected_components(graph.tocsr(), directed=False)
+    # number components by their first pixel in raster order, as skimage does
+    first = np.full(int(comp.max()) + 1, len(idx), np.int64)
+    np.minimum.at(first, comp, np.arange(len(idx)))
+    rank = np.empty_like(first)
+    rank[np.argsort(first, kind="stable")] = np.arange(1, len(first) + 1)
+    out.ravel()[idx] = rank[comp]
+    return out
 
 
 def _touching_blobs(blob: np.ndarray, colour: np.ndarray) -> np.ndarray:

@@ -234,35 +234,11 @@ def _solve(rg: RegionGraph, node_hint: np.ndarray, k: int, unhinted: str,
         unary[free] += cost[free]
     init = np.argmin(unary, axis=1)
     init[free] = np.argmax(touch[island[free]], axis=1)
-    init = _nearest_terminal(n, edges, weights, node_hint, hinted, free, init)
     sub = np.flatnonzero(active)
     if len(sub):
         remap = np.full(n, -1, np.int64)
         remap[sub] = np.arange(len(sub))
         out[sub] = alpha_expansion(unary[sub], remap[edges], weights, init=init[sub], max_sweeps=4)
-    return out
-
-
-def _nearest_terminal(n: int, edges: np.ndarray, weights: np.ndarray, node_hint: np.ndarray,
-                      hinted: np.ndarray, free: np.ndarray, init: np.ndarray) -> np.ndarray:
-    """A starting labelling for the cut: each free region takes the label of the hinted
-    region it is most strongly joined to (shortest path with length ``1 / weight``,
-    through free regions only), so expansion starts near its answer; free
-    regions no hint reaches keep ``init``."""
-    from scipy.sparse.csgraph import dijkstra
-
-    terminals = np.flatnonzero(hinted)
-    if not len(terminals) or not free.any():
-        return init
-    a = np.concatenate([edges[:, 0], edges[:, 1]])
-    b = np.concatenate([edges[:, 1], edges[:, 0]])
-    w = np.concatenate([weights, weights])
-    into_free = free[b] & (w > 0)
-    graph = sparse.csr_array((1.0 / w[into_free], (a[into_free], b[into_free])), shape=(n, n))
-    _, _, source = dijkstra(graph, indices=terminals, min_only=True, return_predecessors=True)
-    out = init.copy()
-    reached = free & (source >= 0)
-    out[reached] = np.argmax(node_hint[source[reached]], axis=1)
     return out
 
 
