@@ -595,7 +595,8 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
     on_paper = area > 0
     sel = (raw > 0) & on_paper
     report["on_ink_pixels"] = int(np.count_nonzero((raw > 0) & ~on_paper))
-    weight = 1.0 + CENTRE_WEIGHT * ((centre == raw) & (centre > 0))
+    # weights of the hint pixels on paper only (a page-sized float map would cost 16 bytes a pixel)
+    weight = 1.0 + CENTRE_WEIGHT * ((centre[sel] == raw[sel]) & (centre[sel] > 0))
     # overlapping hints of two colours (a sloppy second dot, an anti-aliased fringe): a
     # hint touching a much heavier one of another colour takes that colour (repeated, so
     # the rings of a soft brush fold into its core one after the other)
@@ -604,7 +605,7 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
     for _ in range(_ABSORB_ROUNDS):
         blob = _blobs(raw)
         n_blob = int(blob.max()) + 1
-        total = np.bincount(blob[sel], weights=weight[sel], minlength=n_blob)
+        total = np.bincount(blob[sel], weights=weight, minlength=n_blob)
         blob_colour = np.zeros(n_blob, np.int64)
         blob_colour[blob[raw > 0]] = raw[raw > 0]
         touching = _touching_blobs(blob, blob_colour)
@@ -635,9 +636,9 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
     blob = _blobs(raw)
     n_blob = int(blob.max()) + 1
     # weight of every (blob, area) pair; strays weigh little against the hint's main area
-    pair = blob[sel] * n_areas + area[sel]
+    pair = blob[sel].astype(np.int64) * n_areas + area[sel]
     uniq, inv = np.unique(pair, return_inverse=True)
-    w = np.bincount(inv, weights=weight[sel])
+    w = np.bincount(inv, weights=weight)
     p_blob, p_area = uniq // n_areas, uniq % n_areas
     best = np.zeros(n_blob)
     np.maximum.at(best, p_blob, w)
@@ -663,7 +664,7 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
 
 
 def _blobs(labels: np.ndarray) -> np.ndarray:
-    """8-connected blobs of equal non-zero label: ``(H, W) int64`` ids ``1..n`` in raster order, 0 elsewhere.
+    """8-connected blobs of equal non-zero label: ``(H, W) int32`` ids ``1..n`` in raster order, 0 elsewhere.
 
     The same numbering as ``skimage.measure.label(labels, background=0,
     connectivity=2)``, computed on the hint pixels only (a page holds a few
@@ -674,7 +675,7 @@ def _blobs(labels: np.ndarray) -> np.ndarray:
     from scipy.sparse.csgraph import connected_components
 
     h, w = labels.shape
-    out = np.zeros((h, w), np.int64)
+    out = np.zeros((h, w), np.int32)
     flat = labels.ravel()
     idx = np.flatnonzero(flat)  # raster order
     if not len(idx):
