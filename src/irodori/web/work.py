@@ -171,9 +171,8 @@ def _handle(job: Job) -> Reply:
         raise Rejected(422, str(e)) from None
     seconds = float(result.meta.get("seconds", 0.0))
     if job.op == "layers":
-        from ..layers import encode_ora, encode_psd, result_layers
-
         from ..io import read_dpi
+        from ..layers import encode_ora, encode_psd, result_layers
 
         stack = result_layers(result, hints)
         encode = encode_ora if job.fmt == "ora" else encode_psd
