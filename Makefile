@@ -8,7 +8,8 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: mean-image install install-run demo serve test bench train-default eval clean wheel check-wheel
+.PHONY: mean-image install install-run demo serve test test-krita bench train-default eval clean wheel check-wheel \
+	krita-plugin
 
 install: $(STAMP_DEV)
 
@@ -40,6 +41,14 @@ serve: $(STAMP_RUN)
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# The Krita plugin inside real Krita (needs Debian's krita package, and xvfb for the undo check).
+test-krita: install
+	$(BIN)/python -m pytest -q -m krita tests/test_krita.py
+
+# The Krita plugin, installable with Tools > Scripts > Import Python Plugin from File.
+krita-plugin:
+	$(PYTHON) integrations/krita/make_zip.py dist/irodori-krita.zip
 
 bench: install
 	$(BIN)/python benchmarks/bench_fill.py

@@ -108,6 +108,22 @@ def check_colours(rgb: np.ndarray) -> None:
     assert (rgb[MASKS["paper"]][:, :3] >= 253).all()
 
 
+def test_png_hint_layer_instead_of_json(client):
+    """A painted hint layer (alpha > 0 = a hint, as the Krita plugin sends it) colours like the JSON."""
+    from irodori.hints import Hints
+
+    layer = Hints.from_json_text(hints_json()).to_rgba((H, W))
+    r = post(client, data={"hints": None, "format": "json"}, files={"hint_layer": ("h.png", png(layer), "image/png")})
+    assert r.status_code == 200, r.text
+    check_colours(decode(base64.b64decode(r.json()["image"])))
+    both = post(client, files={"hint_layer": ("h.png", png(layer), "image/png")})
+    assert_error(both, 400, "not both")
+    small = post(client, data={"hints": None}, files={"hint_layer": ("h.png", png(layer[:80]), "image/png")})
+    assert_error(small, 400, "same size")
+    junk = post(client, data={"hints": None}, files={"hint_layer": ("h.png", b"not a png", "image/png")})
+    assert_error(junk, 400, "hint layer")
+
+
 # ------------------------------------------------------------------ GET endpoints
 def test_health(client):
     body = client.get("/api/health").json()

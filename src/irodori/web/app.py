@@ -273,16 +273,17 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
     async def run_job(request: Request, op: str, fmt: str, lineart: UploadFile, hints: str | None,
                       method: str | None, options: str | None, reference: UploadFile | None,
                       reference_lines: UploadFile | None, regions: bool = True,
-                      shading: str | None = None) -> Response:
+                      shading: str | None = None, hint_layer: UploadFile | None = None) -> Response:
         name = method or default_method()
         if name not in method_names():
             return _error(422, f"unknown method {name!r}; available: {', '.join(method_names())}")
         data = await lineart.read()
         ref = await reference.read() if reference is not None else None
         ref_lines = await reference_lines.read() if reference_lines is not None else None
+        layer = await hint_layer.read() if hint_layer is not None else None
         job = Job(op=op, lineart=data, method=name, hints=hints, options=options, reference=ref or None,
                   reference_lines=ref_lines or None, fmt=fmt, max_pixels=config.max_pixels,
-                  regions=regions, shading=shading)
+                  regions=regions, shading=shading, hint_layer=layer or None)
         key = hashlib.sha1(data).hexdigest()
         pool: WorkerPool = request.app.state.pool
         try:
@@ -303,6 +304,8 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
     lineart_doc = "the line art: PNG/JPEG/WebP/TIFF/BMP, dark lines on light paper"
     hints_doc = 'hint JSON: {"version": 1, "hints": [{"type": "point", "x": 10, "y": 20, "color": "#ff8800"}]}'
     options_doc = 'method options as a JSON object, e.g. {"gap": 3}'
+    hint_layer_doc = ("instead of hints: a PNG hint layer the size of the line art; every pixel with alpha > 0 "
+                      "is a hint in its colour (a layer the artist painted dots on, as in Krita)")
     method_doc = "a method name from /api/methods (default: fill when installed)"
     shading_doc = ('shading as a JSON object (irodori.shade options), e.g. {"style": "cel", "light": [315, 45], '
                    '"strength": 0.6, "line_color": true}; style cel|soft|none, light [azimuth clockwise from the '
@@ -326,6 +329,7 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         request: Request,
         lineart: UploadFile = File(..., description=lineart_doc),
         hints: str | None = Form(None, description=hints_doc),
+        hint_layer: UploadFile | None = File(None, description=hint_layer_doc),
         method: str | None = Form(None, description=method_doc),
         options: str | None = Form(None, description=options_doc),
         reference: UploadFile | None = File(None, description="a coloured page of the same character"),
@@ -340,7 +344,7 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         if fmt not in COLORIZE_FORMATS:
             return _error(400, f"bad format {fmt!r}: expected {' or '.join(COLORIZE_FORMATS)}")
         return await run_job(request, "colorize", fmt, lineart, hints, method, options, reference,
-                             reference_lines, regions, shading)
+                             reference_lines, regions, shading, hint_layer)
 
     @app.post("/api/layers", tags=["colour"], summary="Colour line art into layers (ORA, PSD)",
               response_class=Response,
@@ -353,6 +357,7 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         lineart: UploadFile = File(..., description=lineart_doc),
         format: str = Form(..., description="ora (OpenRaster: Krita, GIMP) or psd (Photoshop, Clip Studio)"),
         hints: str | None = Form(None, description=hints_doc),
+        hint_layer: UploadFile | None = File(None, description=hint_layer_doc),
         method: str | None = Form(None, description=method_doc),
         options: str | None = Form(None, description=options_doc),
         reference: UploadFile | None = File(None, description="a coloured page of the same character"),
@@ -363,7 +368,7 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         if format not in LAYER_FORMATS:
             return _error(400, f"bad format {format!r}: expected {' or '.join(LAYER_FORMATS)}")
         return await run_job(request, "layers", format, lineart, hints, method, options, reference,
-                             reference_lines, shading=shading)
+                             reference_lines, shading=shading, hint_layer=hint_layer)
 
     async def run_simple(request: Request, op: str, upload: UploadFile) -> Response:
         data = await upload.read()

@@ -77,6 +77,7 @@ class Job:
     max_pixels: int = 16_000_000
     regions: bool = True
     shading: str | None = None
+    hint_layer: bytes | None = None  # a PNG hint layer (alpha > 0 marks a hint), instead of ``hints``
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,8 @@ def _handle(job: Job) -> Reply:
     except IrodoriError as e:
         raise Rejected(400, str(e)) from None
     drawing = _decode_ink(job.lineart, "line art", job.max_pixels)
+    if job.hint_layer is not None:
+        hints = _decode_hint_layer(job, drawing.ink.shape)
     reference = _decode_reference(job) if job.reference is not None else None
     if job.reference is None and job.reference_lines is not None:
         raise Rejected(400, "reference_lines needs a reference (the coloured page) too")
@@ -154,6 +157,7 @@ def _handle(job: Job) -> Reply:
         key = hashlib.sha1(repr((hashlib.sha1(job.lineart).hexdigest(), job.hints, job.options, job.method,
                                  job.reference and hashlib.sha1(job.reference).hexdigest(),
                                  job.reference_lines and hashlib.sha1(job.reference_lines).hexdigest(),
+                                 job.hint_layer and hashlib.sha1(job.hint_layer).hexdigest(),
                                  job.max_pixels)).encode()).hexdigest()
         result = _result_cache.get(key)
         if result is None:
@@ -393,6 +397,25 @@ def _check_pixels(data: bytes, what: str, max_pixels: int) -> None:
     if w * h > max_pixels:
         raise Rejected(413, f"{what} is {w}x{h} = {w * h / 1e6:.1f} MP, over this server's limit of "
                             f"{max_pixels / 1e6:.1f} MP")
+
+
+def _decode_hint_layer(job: Job, shape: tuple[int, int]) -> Hints:
+    """The PNG hint layer of ``job`` as hints (as ``--hints FILE.png``): 400 when it does not decode,
+    comes with hint JSON too, or is not the line art's size."""
+    from ..io import read_rgba
+
+    assert job.hint_layer is not None
+    if job.hints and job.hints.strip():
+        raise Rejected(400, "send hints (JSON) or hint_layer (PNG), not both")
+    _check_pixels(job.hint_layer, "hint layer", job.max_pixels)
+    try:
+        layer = read_rgba(job.hint_layer, job.max_pixels)
+    except IrodoriError as e:
+        raise Rejected(400, f"hint layer: {e}") from None
+    if layer.shape[:2] != tuple(shape):
+        raise Rejected(400, f"the hint layer is {layer.shape[1]}x{layer.shape[0]}, the line art "
+                            f"{shape[1]}x{shape[0]}: they must be the same size")
+    return Hints.from_rgba(layer)
 
 
 def _decode_reference(job: Job) -> Reference:
