@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import contextlib
 import io
 import json
 import os
@@ -98,18 +99,37 @@ def test_the_zip_installs_the_plugin(tmp_path):
     assert not any("__pycache__" in n for n in names)
 
 
+@contextlib.contextmanager
+def _display():
+    """An Xvfb display (":N") once it accepts clients, or None without Xvfb; stopped afterwards."""
+    if shutil.which("Xvfb") is None:
+        yield None
+        return
+    read, write = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    try:
+        with os.fdopen(read) as ready:  # Xvfb writes its display number here when it is ready
+            number = ready.readline().strip()
+        yield f":{number}" if number else None
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 @pytest.mark.skipif(shutil.which("kritarunner") is None, reason="Krita is not installed (apt-get install krita)")
 def test_the_plugin_in_krita_adds_the_flats_under_the_lines(server, tmp_path):
     result = tmp_path / "result.json"
     env = dict(os.environ, IRODORI_URL=server, IRODORI_RESULT=str(result), HOME=str(tmp_path),
                PYTHONPATH=f"{ROOT / 'tests' / 'krita'}{os.pathsep}{PLUGIN}", XDG_RUNTIME_DIR=str(tmp_path))
-    cmd = ["kritarunner", "-s", "irodori_krita_check"]
-    if shutil.which("xvfb-run"):  # a real (virtual) display: a window, so Ctrl+Z can be checked
-        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"] + cmd
-        env.update(IRODORI_UNDO="1", QT_QPA_PLATFORM="xcb")
-    else:
-        env["QT_QPA_PLATFORM"] = "offscreen"
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    with _display() as display:
+        if display:  # a real (virtual) display: a window, so Ctrl+Z can be checked
+            env.update(DISPLAY=display, IRODORI_UNDO="1", QT_QPA_PLATFORM="xcb")
+        else:
+            env["QT_QPA_PLATFORM"] = "offscreen"
+        proc = subprocess.run(["kritarunner", "-s", "irodori_krita_check"], env=env, capture_output=True,
+                              text=True, timeout=600, cwd=tmp_path)
     assert result.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     out = json.loads(result.read_text())
     assert out["ok"], out.get("error")

@@ -57,13 +57,10 @@ def __main__(args):
         doc.setActiveNode(lines)
         doc.waitForDone()
         _log('layers')
-        # The plugin's factory (registered when irodori_krita was imported) docks one in each new window.
-        docker = next((d for d in window.dockers() if isinstance(d, IrodoriDocker)), None)
-        if docker is None:
-            docker = IrodoriDocker()
-            window.qwindow().addDockWidget(Qt.RightDockWidgetArea, docker)
-        for d in window.dockers():
-            d.setVisible(d is docker or d.windowTitle() == "Layers")
+        docker = IrodoriDocker()
+        window.qwindow().addDockWidget(Qt.RightDockWidgetArea, docker)
+        for d in k.dockers():  # the Layers docker and this one (the factory's own copy hidden too)
+            d.setVisible(d.windowTitle() == "Layers")
         docker.url.setText(os.environ["IRODORI_URL"])
         _log('docked')
         docker.connect_server()
@@ -84,5 +81,9 @@ def __main__(args):
         _pump(2.0)
         window.qwindow().grab().save(os.environ["IRODORI_SHOT"])
         print("saved", os.environ["IRODORI_SHOT"], docker.status.text())
+    except Exception:  # noqa: BLE001  a tool, not a test: say why and leave
+        import traceback
+
+        traceback.print_exc()
     finally:
         os._exit(0)
