@@ -150,5 +150,10 @@ def test_the_plugin_in_krita_adds_the_flats_under_the_lines(server, tmp_path):
     assert b["tree"][1]["blend"] == "multiply"
     assert b["composite"]["left"][:3] == [230, 40, 40] and b["composite"]["right"][:3] == [40, 60, 220]
     assert "RGB/Alpha 8-bit" in out["cmyk_error"]
-    if out["shading"] is not None:
-        assert out["shaded"]["extra_layers"], "the server shades but sent no shading layers"
+    assert out["shading"] == {"field": "shading", "choices": ["cel", "soft"]}  # this server shades
+    c = out["shaded"]  # Shade: shadow (multiply) and highlight (screen) layers over the flats in the group
+    assert c["group"] == "irodori fill + cel shading"
+    assert c["extra_layers"].get("shadow") == "multiply", c["extra_layers"]
+    assert c["flats"]["left"] == [230, 40, 40, 255]
+    shaded = {tuple(px[:3]) for px in c["shaded_left"]}
+    assert len(shaded) > 1 and (230, 40, 40) in shaded, shaded  # flat towards the light, darker away

@@ -55,7 +55,7 @@ def _tree(node):
              "children": _tree(c) if c.type() == "grouplayer" else []} for c in node.childNodes()]
 
 
-def _case(layers_mod, k, name, opaque_paper, url, undo, fields):
+def _case(layers_mod, k, name, opaque_paper, url, undo, shade=None):
     doc = k.createDocument(W, H, name, "RGBA", "U8", "", 300.0)
     root = doc.rootNode()
     window = None
@@ -76,7 +76,7 @@ def _case(layers_mod, k, name, opaque_paper, url, undo, fields):
     doc.waitForDone()
     doc.refreshProjection()
     before = [c.name() for c in root.childNodes()]
-    group = layers_mod.colourize(doc, lines, hints, url, "fill", {}, fields)
+    group = layers_mod.colourize(doc, lines, hints, url, "fill", {}, shade=shade)
     out = {"before": before, "tree": _tree(root), "group": group.name()}
     kids = {c.name(): c for c in group.childNodes()}
     flats = kids["flats"]
@@ -84,7 +84,9 @@ def _case(layers_mod, k, name, opaque_paper, url, undo, fields):
                     "outside": _rgba_at(flats, 2, 2)}
     out["composite"] = {"left": _rgba_at(root, 20, 45, True), "right": _rgba_at(root, 70, 45, True),
                         "line": _rgba_at(root, 47, 30, True)}
-    out["extra_layers"] = [c.name() for c in group.childNodes() if c.name() != "flats"]
+    out["extra_layers"] = {c.name(): c.blendingMode() for c in group.childNodes() if c.name() != "flats"}
+    if shade:  # the shadow darkens the side away from the light: some pixel of each area differs from the flat
+        out["shaded_left"] = [_rgba_at(root, x, 45, True) for x in range(12, 46, 3)]
     if undo:
         k.action("edit_undo").trigger()
         doc.waitForDone()
@@ -106,14 +108,10 @@ def __main__(args):
         url = os.environ["IRODORI_URL"]
         undo = os.environ.get("IRODORI_UNDO") == "1"
         result["shading"] = client.shading(url, next(m for m in client.methods(url) if m["name"] == "fill"))
-        result["transparent_lines"] = _case(layers_mod, k, "transparent", False, url, undo, None)
-        result["scan"] = _case(layers_mod, k, "scan", True, url, False, None)
+        result["transparent_lines"] = _case(layers_mod, k, "transparent", False, url, undo)
+        result["scan"] = _case(layers_mod, k, "scan", True, url, False)
         if result["shading"] is not None:
-            offer = result["shading"]
-            fields = {offer["field"]: offer["choices"][0]} if "field" in offer else None
-            if fields is None:
-                raise RuntimeError("shading as a method option: not exercised here")
-            result["shaded"] = _case(layers_mod, k, "shaded", False, url, False, fields)
+            result["shaded"] = _case(layers_mod, k, "shaded", False, url, False, shade="cel")
         try:  # a refused request comes back as the plugin's one-line error
             doc = k.createDocument(W, H, "cmyk", "CMYKA", "U8", "", 300.0)
             layers_mod.colourize(doc, doc.rootNode().childNodes()[0], None, url, "fill")

@@ -68,9 +68,11 @@ def methods(base: str) -> list[dict[str, Any]]:
 def shading(base: str, method: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """How this server shades, or None when it does not.
 
-    The server offers shading either as a form field ``shade`` of ``/api/colorize`` (its OpenAPI
-    schema says so, with the styles as an enum when it lists them) or as a method option ``shade``.
-    Returns ``{"field": "shade", "choices": [...]}`` or ``{"option": "shade", "choices": [...]}``.
+    irodori serve offers shading as a form field ``shading`` of ``/api/colorize``: a JSON object
+    ``{"style": "cel" | "soft", "light": [azimuth, elevation], ...}``; its OpenAPI schema says whether
+    the field exists. (A method option ``shade`` is understood too.) Returns ``{"field": "shading",
+    "choices": ["cel", "soft"]}`` or ``{"option": "shade", "choices": [...]}``; :func:`shading_request`
+    turns a chosen style into the request's fields and options.
     """
     if method is not None:
         for o in method.get("options", []):
@@ -87,12 +89,16 @@ def shading(base: str, method: dict[str, Any] | None = None) -> dict[str, Any] |
     if "$ref" in body:
         name = body["$ref"].rsplit("/", 1)[-1]
         body = schema.get("components", {}).get("schemas", {}).get(name, {})
-    field = body.get("properties", {}).get("shade")
-    if field is None:
-        return None
-    enum = field.get("enum") or next((a.get("enum") for a in field.get("anyOf", []) if a.get("enum")), None)
-    choices = [c for c in (enum or ["cel", "soft"]) if c not in (None, "", "none")]
-    return {"field": "shade", "choices": choices}
+    if "shading" in body.get("properties", {}):
+        return {"field": "shading", "choices": ["cel", "soft"]}
+    return None
+
+
+def shading_request(offer: dict[str, Any], style: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    """``(form fields, method options)`` that ask the server for shading in ``style``."""
+    if "field" in offer:
+        return {offer["field"]: json.dumps({"style": style})}, {}
+    return {}, {offer["option"]: style}
 
 
 def multipart(fields: list[tuple[str, str | None, bytes]]) -> tuple[bytes, str]:

@@ -271,13 +271,11 @@ class IrodoriDocker(DockWidget):
         if method is None:
             self.status.setText("connect to an irodori server first")
             return
-        options, fields = self.options.values(), {}
+        options, fields, style = self.options.values(), {}, None
         if shade and self.shading is not None:
             style = self.shade_style.currentData() if self.shade_style.count() else self.shading["choices"][0]
-            if "field" in self.shading:
-                fields[self.shading["field"]] = style
-            else:
-                options[self.shading["option"]] = style
+            fields, extra = client.shading_request(self.shading, style)
+            options.update(extra)
         try:
             layers.check_document(doc)
             if lines is None:
@@ -288,7 +286,7 @@ class IrodoriDocker(DockWidget):
         except layers.PluginError as e:
             self.status.setText(str(e))
             return
-        job: dict[str, Any] = {"doc": doc, "lines": lines, "method": method, "shade": fields or options.get("shade")}
+        job: dict[str, Any] = {"doc": doc, "lines": lines, "method": method, "shade": style}
         base = self.url.text().strip()
 
         def work() -> None:
@@ -314,7 +312,7 @@ class IrodoriDocker(DockWidget):
         if "error" in job:
             self.status.setText(job["error"])
             return
-        title = f"{layers.GROUP_PREFIX} {job['method']}" + (" + shading" if job["shade"] else "")
+        title = layers.group_title(job["method"], job["shade"])
         try:
             group = layers.apply_answer(job["doc"], job["lines"], job["answer"], title)
         except layers.PluginError as e:

@@ -141,10 +141,11 @@ def add_result(doc: Any, lines: Any, answer: dict[str, Any], title: str) -> Any:
 
 
 def colourize(doc: Any, lines: Any, hints: Any | None, base: str, method: str,
-              options: dict[str, Any] | None = None, fields: dict[str, str] | None = None,
-              title: str | None = None, timeout: float = 300.0) -> Any:
+              options: dict[str, Any] | None = None, shade: Any = None, title: str | None = None,
+              timeout: float = 300.0) -> Any:
     """The plugin's action: colour ``lines`` with the dots on ``hints`` through the server at ``base``
-    and add the result as a group under the lines. Returns the group; raises PluginError/ServerError."""
+    (shaded in style ``shade``, e.g. "cel", when given and the server shades) and add the result as a
+    group under the lines. Returns the group; raises PluginError/ServerError."""
     check_document(doc)
     if lines is None:
         raise PluginError("select the line layer first")
@@ -154,10 +155,20 @@ def colourize(doc: Any, lines: Any, hints: Any | None, base: str, method: str,
     w, h = doc.width(), doc.height()
     lineart = node_png(lines, w, h)
     hint_png = node_png(hints, w, h) if hints is not None else None
+    options, fields = dict(options or {}), {}
+    if shade:
+        offer = client.shading(base, next((m for m in client.methods(base) if m["name"] == method), None))
+        if offer is None:
+            raise PluginError("this irodori server does not shade; update irodori")
+        fields, extra = client.shading_request(offer, shade)
+        options.update(extra)
     answer = client.colorize(base, lineart, hint_png, method, options, fields, timeout)
-    shade = (fields or {}).get("shade") or (options or {}).get("shade")
-    name = title or f"{GROUP_PREFIX} {method}" + (f" + {shade} shading" if shade else "")
-    return apply_answer(doc, lines, answer, name)
+    return apply_answer(doc, lines, answer, title or group_title(method, shade))
+
+
+def group_title(method: str, shade: Any = None) -> str:
+    """The result group's name: ``irodori fill``, ``irodori fill + cel shading``."""
+    return f"{GROUP_PREFIX} {method}" + (f" + {shade} shading" if shade else "")
 
 
 def apply_answer(doc: Any, lines: Any, answer: dict[str, Any], title: str) -> Any:
