@@ -92,7 +92,16 @@ def score(flats: np.ndarray, truth: np.ndarray, paper: np.ndarray) -> float:
     return float((de[paper] < 5.0).mean())
 
 
-def run_split(root: Path, limit: int, size: int, strength: float, fill_kw: dict) -> dict:
+def flats_of(method: str, ink: np.ndarray, hints: Hints, fill_kw: dict) -> np.ndarray:
+    """``(H, W, 4) uint8`` flats of ``method`` (``fill`` through ``fill_flats`` with ``fill_kw``)."""
+    if method == "fill":
+        return fill_flats(ink, hints, **fill_kw)[0]
+    import irodori
+
+    return irodori.colorize(ink, hints, method=method).flats
+
+
+def run_split(root: Path, limit: int, size: int, strength: float, fill_kw: dict, method: str = "fill") -> dict:
     data = eval_data.load(root, "test", limit=limit)
     clean_s, rough_s, t_clean, t_rough = [], [], 0.0, 0.0
     worst = []
@@ -104,9 +113,9 @@ def run_split(root: Path, limit: int, size: int, strength: float, fill_kw: dict)
             continue
         paper = ink < 0.5
         t0 = time.perf_counter()
-        flats_c, _, _ = fill_flats(ink, hints, **fill_kw)
+        flats_c = flats_of(method, ink, hints, fill_kw)
         t1 = time.perf_counter()
-        flats_r, _, _ = fill_flats(rough, hints, **fill_kw)
+        flats_r = flats_of(method, rough, hints, fill_kw)
         t2 = time.perf_counter()
         t_clean += t1 - t0
         t_rough += t2 - t1
@@ -145,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=512, help="pictures scaled to this many px (shorter side)")
     ap.add_argument("--strength", type=float, default=1.0)
     ap.add_argument("--gap", default=None, help="fill's gap option (default: fill's own)")
+    ap.add_argument("--method", default="fill", help="a method with flats (fill, neural-flats, ...)")
     ap.add_argument("--sheet", default=None, help="write a contact sheet PNG here instead")
     args = ap.parse_args(argv)
     roots = [Path(args.data) / s for s in args.splits.split(",")]
@@ -152,11 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         contact_sheet(roots, Path(args.sheet), size=args.size)
         return 0
     fill_kw = {} if args.gap is None else {"gap": args.gap if args.gap == "auto" else float(args.gap)}
-    print(f"fill, one dot per ground-truth area, {args.size} px, rough strength {args.strength}; "
+    print(f"{args.method}, one dot per ground-truth area, {args.size} px, rough strength {args.strength}; "
           "score = share of clean paper pixels within CIEDE2000 5")
     print(f"{'split':10} {'n':>3} {'clean':>7} {'rough':>7} {'ratio':>6} {'s clean':>8} {'s rough':>8}")
     for root in roots:
-        r = run_split(root, args.limit, args.size, args.strength, fill_kw)
+        r = run_split(root, args.limit, args.size, args.strength, fill_kw, args.method)
         print(f"{r['name']:10} {r['n']:3d} {r['clean']:7.4f} {r['rough']:7.4f} {r['ratio']:6.3f} "
               f"{r['t_clean']:8.2f} {r['t_rough']:8.2f}")
         print("   worst rough-clean: " + ", ".join(f"{i} {d:+.3f}" for d, i in r["worst"]), file=sys.stderr)

@@ -96,3 +96,17 @@ def test_cli_lines_cleanup(tmp_path, capsys):
     assert ink.shape == d.ink.shape and not is_scan(ink)
     assert main(["lines", str(scan), "--cleanup", "-o", str(out)]) != 0  # no overwrite unasked
     assert "exists" in capsys.readouterr().err
+
+
+def test_neural_methods_read_a_scan_cleaned_up():
+    """The network and neural-flats' regions see the cleaned ink; the composite keeps the scan's lines."""
+    import irodori
+    from irodori.methods.neural import neural_colors
+
+    d = make_lineart(96, 96, n_shapes=4, seed=8)
+    rough = roughen(d.ink, seed=3)
+    hints = d.hints(radius=2.0)
+    assert np.array_equal(neural_colors(rough, hints), neural_colors(prepare_ink(rough), hints))
+    result = irodori.colorize(rough, hints, method="neural-flats")
+    assert result.image.shape == (96, 96, 3)
+    assert np.array_equal(result.lines, irodori.colorize(rough, hints, method="fill").lines)

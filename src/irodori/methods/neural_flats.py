@@ -163,9 +163,12 @@ class NeuralFlats:
 
     def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None,
             options: NeuralOptions, drawing: Drawing | None = None) -> Result:
+        drawing = drawing if drawing is not None else Drawing(ink, copy=False)
+        # A grey scan is cleaned up (kept on the drawing): the network, the regions and the
+        # hint cleaning read it; the composite keeps the original lines.
+        ink = drawing.work_ink()
         rgb = neural_colors(ink, hints, options.model, options.work_size, options.threads,
                            options.mirror, options.pin_hints)
-        drawing = drawing if drawing is not None else Drawing(ink, copy=False)
         graph = drawing.region_graph()  # the lines' regions: kept on the drawing across colourings
         labels = graph.labels
         colors = region_colors(labels, rgb, ink, graph.n)
