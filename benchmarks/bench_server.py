@@ -10,7 +10,9 @@ throughput and errors, and compares 1 client against 8 in the same run;
 with ``--compare-workers`` it also runs a one-worker server against the
 default pool (one process per core).
 
-Run: ``.venv/bin/python benchmarks/bench_server.py [--clients 8] [--requests 64] [--method fill]``
+Run: ``.venv/bin/python benchmarks/bench_server.py [--clients 8] [--requests 64] [--method fill]``;
+a new dot on an A4 page at 300 dpi (p95 over 20 dots, one client):
+``benchmarks/bench_server.py --page a4 --clients 1 --requests 20 --single-requests 20 --method fill``
 """
 
 from __future__ import annotations
@@ -93,12 +95,17 @@ def start_server(port: int, workers: int, method_timeout: float) -> subprocess.P
     raise SystemExit("server did not start within 120 s")
 
 
-def workload(size: int, seed: int) -> tuple[bytes, list[dict]]:
-    """A ``size`` x ``size`` drawing as PNG bytes and its per-region point hints (JSON dicts)."""
-    drawing = make_lineart(size, size, n_shapes=24, seed=seed)
+def workload(size: int, seed: int, page: str = "") -> tuple[bytes, list[dict]]:
+    """A ``size`` x ``size`` drawing (or an A4 page at 300 dpi, 2480 x 3508, with 148 dots when
+    ``page == "a4"``) as PNG bytes and its per-region point hints (JSON dicts)."""
+    if page == "a4":
+        drawing = make_lineart(3508, 2480, n_shapes=150, gap=0.003 * 3508, seed=seed, shape_size=(0.03, 0.12))
+        hints = drawing.hints(n=min(148, drawing.n_regions), seed=seed).to_dict()["hints"]
+    else:
+        drawing = make_lineart(size, size, n_shapes=24, seed=seed)
+        hints = drawing.hints(seed=seed).to_dict()["hints"]
     buf = io.BytesIO()
-    Image.fromarray(np.rint(255 * (1 - drawing.ink)).astype(np.uint8)).save(buf, format="PNG")
-    hints = drawing.hints(seed=seed).to_dict()["hints"]
+    Image.fromarray(np.rint(255 * (1 - drawing.ink)).astype(np.uint8)).save(buf, format="PNG", dpi=(300, 300))
     return buf.getvalue(), hints
 
 
@@ -170,6 +177,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=64, help="requests in the concurrent phase")
     ap.add_argument("--single-requests", type=int, default=16, help="requests in the 1-client phase")
     ap.add_argument("--size", type=int, default=1000, help="drawing side in pixels (1000 = 1 MP)")
+    ap.add_argument("--page", default="", choices=["", "a4"],
+                    help="a4: an A4 page at 300 dpi with 148 dots instead of --size (the studio target of issue 14)")
     ap.add_argument("--method", default="fill")
     ap.add_argument("--format", default="png", choices=["png", "json"])
     ap.add_argument("--workers", type=int, default=0, help="server worker processes (0 = one per core)")
@@ -178,8 +187,9 @@ def main() -> None:
     args = ap.parse_args()
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    lineart, hints = workload(args.size, seed=3)
-    print(f"workload: {args.size}x{args.size} = {args.size ** 2 / 1e6:.1f} MP line art ({len(lineart) / 1024:.0f} KiB PNG), "
+    lineart, hints = workload(args.size, seed=3, page=args.page)
+    w, h = Image.open(io.BytesIO(lineart)).size
+    print(f"workload: {w}x{h} = {w * h / 1e6:.1f} MP line art ({len(lineart) / 1024:.0f} KiB PNG), "
           f"{len(hints)} point hints (one dropped per request), method={args.method}, format={args.format}, "
           f"{cores} CPU cores")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on this machine skews every number)")
