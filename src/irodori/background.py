@@ -119,3 +119,48 @@ def paper_from_votes(rg: RegionGraph, ink: np.ndarray, strong: np.ndarray, palet
     coloured = (has & ~clear).any(axis=1) if len(palette) else np.zeros(rg.n, bool)
     transparent = (has & clear).any(axis=1) if len(palette) else np.zeros(rg.n, bool)
     return background_regions(rg, ink, coloured | transparent, transparent, ink_threshold) & ~coloured
+
+
+def reference_background_is_paper(colors: np.ndarray, ink: np.ndarray, ink_threshold: float = 0.3) -> bool:
+    """Whether a coloured reference leaves its background paper: 80 % of its border's paper is near white.
+
+    ``colors (H, W, 3) uint8``, ``ink (H, W) float32`` of the reference or
+    None (then every border pixel counts).
+    """
+    h, w = colors.shape[:2]
+    edge = np.zeros((h, w), bool)
+    edge[[0, -1], :] = True
+    edge[:, [0, -1]] = True
+    if ink is not None:
+        edge &= ink < ink_threshold
+    if not edge.any():
+        return False
+    return bool((colors[edge].min(axis=1) >= 235).mean() >= 0.8)
+
+
+def keep_paper(result, ink: np.ndarray, hints=None, reference=None, ink_threshold: float = 0.3):
+    """A method's Result with the unhinted background left paper (alpha 0, white in the composite).
+
+    For methods that colour from a reference (``svm``, ``region-match``): the
+    policy applies only where the reference's own background is paper
+    (:func:`reference_background_is_paper`); otherwise ``result`` comes back
+    unchanged. ``ink (H, W) float32``; ``hints`` the user's hints or None.
+    """
+    from dataclasses import replace
+
+    from .compose import composite
+    from .hints import Hints, clean_hints
+    from .regions import build_region_graph
+
+    if reference is not None and not reference_background_is_paper(reference.colors, reference.ink, ink_threshold):
+        return result
+    graph = build_region_graph(ink, ink_threshold=ink_threshold)
+    clean = clean_hints(hints if hints is not None else Hints(()), ink, ink_threshold)
+    strong, _ = clean.votes(graph.labels, graph.n)
+    paper = paper_from_votes(graph, ink, strong, clean.palette, ink_threshold)
+    if not paper.any():
+        return result
+    flats = result.flats.copy()
+    flats[paper[graph.labels], 3] = 0
+    meta = {**result.meta, "background_regions": int(np.count_nonzero(paper))}
+    return replace(result, flats=flats, image=composite(flats, ink), meta=meta)

@@ -458,11 +458,14 @@ def pool_hint_map(colors: np.ndarray, mask: np.ndarray, out_hw: tuple[int, int])
 
 CLEAN_INK = 0.3        # a hint pixel at or above this ink lies on a line and counts for nothing
 CENTRE_WEIGHT = 4.0    # a pixel on a hint's centre line (a dot's centre, a stroke's polyline) weighs this much more
-STRAY_SHARE = 0.5      # a hint's pixels in an area are strays unless they weigh this share of its main area's
-KEEP_SHARE = 0.25      # a hint touching a heavier one of another colour takes its colour below this share of it
+STRAY_SHARE = 0.5      # a piece of a hint beyond a line is a stray unless it weighs this share of its main piece
+SLIVER_PX = 2.5        # a side piece of a hint within its width (at least this) of a line, in a deep area, is a sliver
+ON_LINE_SHARE = 0.5    # a hint with this share of its pixels over ink lies on a line: it pins no area
+KEEP_SHARE = 0.1       # a hint touching a heavier one of another colour takes its colour below this share of it
 NEAR_DUPLICATE = 12    # colours this close (largest channel difference, 0..255) are one colour
 _MAX_REPORTED = 20
 _ABSORB_ROUNDS = 4
+_DOT_RADIUS = 2.0
 
 
 @dataclass(frozen=True)
@@ -478,6 +481,9 @@ class CleanHints:
         their hint only brushes. They may tip an undecided area, never pin one.
     seeds : (H, W) int32, the pixels of ``labels`` on their hint's centre line
         (a dot's centre, a stroke's path): what may seed regions of their own.
+    dots : the cleaned hints as sparse dots, one per closed area and colour,
+        at the pixel of its heaviest hint piece farthest from any line (what
+        a network trained on sparse dots should see, however dense the hints).
     palette : colours ``(r, g, b)`` or None (transparent), after merging near-duplicates.
     report : JSON-ready facts for ``meta``: pixel counts, merged colours,
         strays, hints lying only on lines, areas whose colours were overruled.
@@ -488,6 +494,7 @@ class CleanHints:
     palette: list
     report: dict
     seeds: np.ndarray
+    dots: "Hints" = field(default_factory=lambda: Hints(()))
 
     def colors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(colors (H, W, 3) uint8, mask (H, W) bool, transparent (H, W) bool)`` of the cleaned hints."""
@@ -541,14 +548,18 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
        :data:`NEAR_DUPLICATE` per channel are merged into the one covering
        more pixels (anti-aliased PNG hint layers, a colour picked twice).
     2. Hint pixels over ink count for nothing (a dot partly over a line, a
-       hint in the line colour on the line).
-    3. Each hint (a connected blob of one colour) weighs its paper pixels in
-       each area, pixels on its centre line more (a dot's centre, a stroke's
-       path: where the artist aimed). Pixels in an area that weigh less than
-       :data:`STRAY_SHARE` of the hint's main area are strays: a stroke that
-       wanders over a line into a neighbour does not pin that neighbour (as
-       LazyBrush's soft scribbles); they stay as soft evidence.
-    4. A hint that touches a hint of another colour and weighs less than
+       hint in the line colour on the line); a hint lying mostly (half or
+       more of its pixels) over ink marks the line, and what it spills onto
+       the paper beside it is only strays.
+    3. Each hint (a connected blob of one colour) is cut by the lines it
+       crosses into pieces of paper; each piece weighs its pixels, pixels on
+       the hint's centre line more (a dot's centre, a stroke's path: where
+       the artist aimed). Pieces weighing less than :data:`STRAY_SHARE` of
+       the hint's main piece are strays: a stroke that wanders over a line
+       into a neighbour does not pin that neighbour (as LazyBrush's soft
+       scribbles); they stay as soft evidence.
+    4. A hint that touches a hint of another colour on paper (not across a
+       line) and weighs less than
        :data:`KEEP_SHARE` of it is overruled and takes its colour (a sloppy
        second dot over the first, the fringe of an anti-aliased hint layer);
        it is reported. Separate hints of two colours in one area are both
@@ -608,7 +619,7 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
         total = np.bincount(blob[sel], weights=weight, minlength=n_blob)
         blob_colour = np.zeros(n_blob, np.int64)
         blob_colour[blob[raw > 0]] = raw[raw > 0]
-        touching = _touching_blobs(blob, blob_colour)
+        touching = _touching_blobs(np.where(on_paper, blob, 0), blob_colour)
         if not len(touching):
             break
         heavier = np.full(n_blob, -1, np.int64)
@@ -635,14 +646,41 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
     report["conflicts"] = conflicts
     blob = _blobs(raw)
     n_blob = int(blob.max()) + 1
-    # weight of every (blob, area) pair; strays weigh little against the hint's main area
-    pair = blob[sel].astype(np.int64) * n_areas + area[sel]
-    uniq, inv = np.unique(pair, return_inverse=True)
-    w = np.bincount(inv, weights=weight)
-    p_blob, p_area = uniq // n_areas, uniq % n_areas
+    # a hint's paper cut into pieces by the lines it crosses: pieces that weigh little
+    # against the hint's main piece are strays (one spilling over a line, even where the
+    # two sides join far away)
+    piece = _blobs(np.where(sel, raw, 0), connectivity=1).astype(np.int64)
+    n_piece = int(piece.max()) + 1
+    inv = piece[sel]
+    w = np.bincount(inv, weights=weight, minlength=n_piece)
+    p_blob = np.zeros(n_piece, np.int64)
+    p_blob[inv] = blob[sel]
+    p_area = np.zeros(n_piece, np.int64)
+    p_area[inv] = area[sel]
     best = np.zeros(n_blob)
     np.maximum.at(best, p_blob, w)
-    strong_pair = w >= STRAY_SHARE * best[p_blob]
+    # a hint lying mostly on a line (a scribble along it, a dot in the line colour on it)
+    # marks the line, not the areas beside it: what spills onto paper is only strays
+    hinted_px = np.bincount(blob[raw > 0], minlength=n_blob)
+    inked_px = np.bincount(blob[(raw > 0) & ~on_paper], minlength=n_blob)
+    on_line = inked_px >= ON_LINE_SHARE * np.maximum(hinted_px, 1)
+    report["hints_along_lines"] = int(np.count_nonzero(on_line & (inked_px < hinted_px)))
+    # a thin sliver of a hint along a line, in an area much deeper than it (the rim of a
+    # block or a fat dot spilling over the line) is a stray too, whatever its length
+    import cv2
+
+    dist = cv2.distanceTransform(on_paper.view(np.uint8), cv2.DIST_L2, 3)
+    area_depth = np.zeros(n_areas, np.float32)
+    np.maximum.at(area_depth, area.ravel(), dist.ravel())
+    piece_depth = np.zeros(n_piece, np.float32)
+    np.maximum.at(piece_depth, inv, dist[sel])
+    inner = cv2.distanceTransform((raw > 0).view(np.uint8) if raw.dtype == np.uint8 else
+                                  (raw > 0).astype(np.uint8), cv2.DIST_L2, 3)
+    width = np.zeros(n_blob, np.float32)
+    np.maximum.at(width, blob[raw > 0], 2.0 * inner[raw > 0])
+    reach = np.maximum(width[p_blob], SLIVER_PX)
+    sliver = (piece_depth <= reach) & (area_depth[p_area] >= 2 * reach) & (w < best[p_blob])
+    strong_pair = (w >= STRAY_SHARE * best[p_blob]) & ~on_line[p_blob] & ~sliver
     dead = np.setdiff1d(np.unique(blob[raw > 0]), np.unique(p_blob))
     report["hints_only_on_lines"] = int(len(dead))
     new_colour = np.zeros(n_blob, np.int64)
@@ -660,11 +698,26 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
     labels.ravel()[flat_sel[good]] = pix_colour[good]
     soft.ravel()[flat_sel[~good]] = pix_colour[~good]
     seeds = np.where(centre > 0, labels, 0).astype(np.int32)
-    return CleanHints(labels, soft, palette, report, seeds)
+    # one dot per piece that counts, where it lies deepest in its area
+    ys, xs = np.nonzero(sel)
+    if not len(ys):
+        return CleanHints(labels, soft, palette, report, seeds)
+    order = np.lexsort((dist[ys, xs], inv))
+    last = order[np.r_[inv[order][1:] != inv[order][:-1], True]]
+    keep = strong_pair[inv[last]] & (w[inv[last]] > 0)
+    last = last[keep]
+    # ... and one per area and colour: its heaviest piece
+    pc = p_area[inv[last]] * (k + 1) + pix_colour[last]
+    order = np.lexsort((w[inv[last]], pc))
+    last = last[order][np.r_[pc[order][1:] != pc[order][:-1], True]]
+    dots = Hints(tuple(Point(float(xs[i]), float(ys[i]), palette[int(pix_colour[i]) - 1], _DOT_RADIUS)
+                       for i in last if palette[int(pix_colour[i]) - 1] is not None))
+    return CleanHints(labels, soft, palette, report, seeds, dots)
 
 
-def _blobs(labels: np.ndarray) -> np.ndarray:
-    """8-connected blobs of equal non-zero label: ``(H, W) int32`` ids ``1..n`` in raster order, 0 elsewhere.
+def _blobs(labels: np.ndarray, connectivity: int = 2) -> np.ndarray:
+    """8-connected (``connectivity=2``; 4-connected for 1) blobs of equal non-zero label:
+    ``(H, W) int32`` ids ``1..n`` in raster order, 0 elsewhere.
 
     The same numbering as ``skimage.measure.label(labels, background=0,
     connectivity=2)``, computed on the hint pixels only (a page holds a few
@@ -683,7 +736,7 @@ def _blobs(labels: np.ndarray) -> np.ndarray:
     ys, xs = np.divmod(idx, w)
     val = flat[idx]
     rows, cols = [], []
-    for dy, dx in ((0, 1), (1, -1), (1, 0), (1, 1)):
+    for dy, dx in ((0, 1), (1, -1), (1, 0), (1, 1)) if connectivity == 2 else ((0, 1), (1, 0)):
         ny, nx = ys + dy, xs + dx
         ok = (ny < h) & (nx >= 0) & (nx < w)
         key = ny[ok] * w + nx[ok]
@@ -705,7 +758,7 @@ def _blobs(labels: np.ndarray) -> np.ndarray:
 
 
 def _touching_blobs(blob: np.ndarray, colour: np.ndarray) -> np.ndarray:
-    """(P, 2) int64 pairs of hint blobs of different colours that touch (8-neighbours)."""
+    """(P, 2) int64 pairs of hint blobs of different colours that touch (8-neighbours; 0 = no blob)."""
     pairs = []
     for a, b in ((blob[:, :-1], blob[:, 1:]), (blob[:-1, :], blob[1:, :]),
                  (blob[:-1, :-1], blob[1:, 1:]), (blob[:-1, 1:], blob[1:, :-1])):

@@ -33,9 +33,38 @@ def eval_cmd(
                                       help="a method's option, e.g. neural.model=runs/x/model.onnx (repeatable)"),
     overwrite: bool = typer.Option(False, help="replace an existing report"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+    protocol: str = typer.Option("compare", help="'compare': every method under simulated hints (report.md, "
+                                 "results.csv, grids, plots); 'hintauc': the Hint-AUC protocol (hintauc "
+                                 "package) for every method that takes hints: hintauc.md/.json/.png"),
 ) -> None:
     """Compare every registered method on held-out data: report.md, results.csv, grids and plots."""
     from .compare import EvalConfig, command_line, run_eval
+
+    if protocol == "hintauc":
+        from ..errors import IrodoriError
+        from ..pipeline import parse_option
+        from . import hintauc
+
+        chosen = hintauc.hint_methods() if methods == "all" else [m.strip() for m in methods.split(",") if m.strip()]
+        opts: dict = {}
+        for text in option:
+            name, _, rest = text.partition(".")
+            if not rest:
+                raise IrodoriError(f"bad --option {text!r}: expected METHOD.KEY=VALUE")
+            key, value = parse_option(rest)
+            opts.setdefault(name, {})[key] = value
+        if out.exists() and any(out.glob("hintauc.*")) and not overwrite:
+            raise IrodoriError(f"{out} already holds a Hint-AUC report (pass --overwrite to replace it)")
+        curves = hintauc.evaluate(data, chosen, split=split, limit=limit, options=opts,
+                                  progress=None if quiet else typer.echo)
+        command = command_line(sys.argv[1:] if sys.argv[1:2] == ["eval"] else ["eval", "..."])
+        written = hintauc.write_report(curves, out, command=command, overwrite=True)
+        typer.echo(hintauc.table_md(curves) + f"wrote {', '.join(str(p) for p in written)}")
+        return
+    if protocol != "compare":
+        from ..errors import IrodoriError
+
+        raise IrodoriError(f"--protocol must be 'compare' or 'hintauc', got {protocol!r}")
 
     config = EvalConfig(data=tuple(data), out=out, split=split, methods=methods, hints=hints,
                         limit=limit, mean_from=mean_from, fid_weights=fid_weights, workers=workers,

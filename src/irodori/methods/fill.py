@@ -123,7 +123,15 @@ class Fill:
 def fill_flats(ink: "np.ndarray | Drawing", hints: Hints, gap: float | None = None,
                unhinted: str = "connected", ink_threshold: float = 0.3,
                background: str = "paper") -> tuple[np.ndarray, np.ndarray, dict]:
-    """Flat colours from hints.
+    """Flat colours from hints (see :func:`fill_regions` for the parameters); returns ``(flats, regions, meta)``."""
+    flats, rg, _, meta = fill_regions(ink, hints, gap, unhinted, ink_threshold, background)
+    return flats, rg.labels, meta
+
+
+def fill_regions(ink: "np.ndarray | Drawing", hints: Hints, gap: float | None = None,
+                 unhinted: str = "connected", ink_threshold: float = 0.3,
+                 background: str = "paper") -> tuple[np.ndarray, RegionGraph, np.ndarray, dict]:
+    """Flat colours from hints, with the region graph and which regions no hint reached.
 
     Parameters
     ----------
@@ -135,8 +143,10 @@ def fill_flats(ink: "np.ndarray | Drawing", hints: Hints, gap: float | None = No
     Returns
     -------
     flats : (H, W, 4) uint8 RGBA, alpha 255 where coloured, 0 where unfilled.
-    regions : (H, W) int32 region id of every pixel (read-only when it comes
-        from the drawing).
+    graph : the region graph (its ``labels`` are read-only when they come from the drawing).
+    unreached : (n,) bool, regions left unfilled because no hint reaches them
+        (``unhinted="transparent"``), as opposed to a transparent hint or the
+        background policy.
     meta : region count, gap, working scale, what hint cleaning found
         (``hints``, see :func:`irodori.hints.clean_hints`), background regions
         and timings (seconds).
@@ -190,7 +200,7 @@ def fill_flats(ink: "np.ndarray | Drawing", hints: Hints, gap: float | None = No
     meta = {"n_regions": rg.n, "gap": rg.gap, "scale": rg.scale, "split_regions": len(conflicts),
             "background_regions": n_paper, "hints": clean.report,
             "seconds_graph": t1 - t0, "seconds_cut": t2 - t1, "seconds_paint": t3 - t2}
-    return flats, rg.labels, meta
+    return flats, rg, labels == len(palette), meta
 
 
 def _solve(rg: RegionGraph, node_hint: np.ndarray, k: int, unhinted: str,

@@ -20,7 +20,10 @@ averaged, and the colours are pinned to the user's dots (:func:`pin_to_hints`).
 The network and the pinning see the cleaned hints
 (:func:`irodori.hints.clean_hints`): hint pixels over lines, strays that
 wander over a line into a neighbouring area and overruled minority colours
-are gone, so a dark dot brushing a line does not paint a grey cloud. With
+are gone, and the network sees them as sparse dots, as it was trained,
+however dense they are. Then the areas the hints reach are anchored to the
+hint colours, keeping the network's shading (:func:`anchor_to_hints`), so
+more hints never make grey clouds. With
 ``background=paper`` (the default) an unhinted area open to the picture's
 border stays paper (:mod:`irodori.background`) once the user gives hints;
 with none at all the network's own colouring stands (it learned to leave
@@ -82,6 +85,7 @@ def session(model: str = "", threads: int = 0) -> Any:
 
 
 DEFAULT_WORK_SIZE = 512
+SHADING = 0.25    # share of the network's variation of lightness kept in the areas the hints reach
 _PIN_INK = 0.3    # from this ink a working-size pixel is line for pinning
 _PIN_WALL = 10.0  # lines weigh this much in the pinning filter's guide: a shift does not cross them
 
@@ -196,8 +200,12 @@ def _neural_colors(ink: np.ndarray, hints: Hints, model: str, work_size: int, th
     h, w = ink.shape
     wh, ww = working_shape((h, w), work_size, stride)
     ink_w = cv2.resize(ink, (ww, wh), interpolation=cv2.INTER_AREA) if (wh, ww) != (h, w) else ink
-    colors, mask, _ = clean_hints(hints, ink).colors()
-    hint = pool_hint_map(colors, mask, (wh // 4, ww // 4))
+    clean = clean_hints(hints, ink)
+    colors, mask, _ = clean.colors()
+    # the network learned from sparse dots: it sees one dot per cleaned hint, however dense
+    # the hints are; the pinning below then meets every hint pixel's colour
+    dot_colors, dot_mask, _ = clean.dots.rasterize((h, w))
+    hint = pool_hint_map(dot_colors, dot_mask, (wh // 4, ww // 4))
     line_in, hint_in = ink_w[None, None].astype(np.float32), hint[None]
     if mirror:
         line_in = np.concatenate([line_in, line_in[..., ::-1]])
@@ -279,17 +287,58 @@ class Neural:
         work = prepare_ink(ink)  # a grey scan cleaned up; the composite keeps the original lines
         rgb = neural_colors(work, hints, options.model, options.work_size, options.threads,
                            options.mirror, options.pin_hints)
-        flats = to_flats(rgb)
         meta: dict[str, Any] = {"model": str(model_path(options.model))}
-        if options.background == "paper" and hints:
-            from ..regions import build_region_graph
-
-            graph = build_region_graph(work)
-            clean = clean_hints(hints, work)
-            paper = background_paper(graph, work, clean)
-            flats[..., 3] = np.where(paper[graph.labels], 0, 255)
-            meta.update(background_regions=int(np.count_nonzero(paper)), hints=clean.report)
+        alpha = None
+        if hints:
+            rgb, alpha, fill_meta = anchor_to_hints(rgb, ink, hints, options.background)
+            meta.update(background_regions=fill_meta["background_regions"], hints=fill_meta["hints"])
+        flats = to_flats(rgb)
+        if alpha is not None:
+            flats[..., 3] = alpha
         return make_result(flats, ink, regions=None, **meta)
+
+
+def anchor_to_hints(rgb: np.ndarray, ink: np.ndarray, hints: Hints,
+                    background: str = "paper") -> tuple[np.ndarray, np.ndarray, dict]:
+    """Anchor the network's colours to the hints in the areas they reach; keep its shading.
+
+    The areas the hints reach through open paper get the hints' colours as
+    ``fill`` gives them (:func:`irodori.methods.fill.fill_regions`: cleaned
+    hints, split between colours, the background policy); there the
+    network's colour is replaced by the hint colour plus a quarter
+    (:data:`SHADING`) of the network's own variation of lightness around its
+    mean over the region (its shading),
+    so neither a wrong hue nor a cloud of another colour survives, and no
+    colour crosses a line. Elsewhere the network's colours stand.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) float32 in [0, 1], the network's colours at full size.
+    ink : (H, W) float32 in [0, 1].
+    hints : at least one hint.
+    background : ``paper`` or ``fill`` (:mod:`irodori.background`).
+
+    Returns
+    -------
+    ``(rgb (H, W, 3) float32, alpha (H, W) uint8, fill meta)``; alpha is 0
+    on background paper and under transparent hints.
+    """
+    from .fill import fill_regions
+
+    flats, graph, unreached, meta = fill_regions(ink, hints, unhinted="transparent", background=background)
+    labels = graph.labels
+    reached = ~unreached[labels]
+    coloured = reached & (flats[..., 3] > 0)
+    out = rgb.copy()
+    if coloured.any():
+        lab = labels[coloured]
+        light = rgb[coloured].mean(axis=1)
+        n = graph.n
+        mean_light = np.bincount(lab, light, minlength=n) / np.maximum(np.bincount(lab, minlength=n), 1)
+        target = flats[coloured][:, :3].astype(np.float32) / 255.0
+        out[coloured] = np.clip(target + SHADING * (light - mean_light[lab])[:, None], 0.0, 1.0)
+    alpha = np.where(reached & (flats[..., 3] == 0), 0, 255).astype(np.uint8)
+    return out, alpha, meta
 
 
 def background_paper(graph: Any, ink: np.ndarray, clean: CleanHints) -> np.ndarray:

@@ -2,13 +2,14 @@
 
 Like the flattening step of style2paints: the fill engine's region graph
 (:func:`irodori.regions.build_region_graph`) splits the page into regions
-between lines, and each region takes one colour: the colour of the user's
-hint when the region holds a coloured hint, otherwise the dominant colour
+between lines, and each region takes one colour. Where the user's hints
+reach through open paper, the colours are the hints', exactly as ``fill``
+gives them (:func:`irodori.methods.fill.fill_regions`: cleaned hints, the
+background policy, areas holding several colours split between them,
+transparent hints unfilled); every other region takes the dominant colour
 the generator (:mod:`irodori.methods.neural`) painted there (the most
 common colour after quantizing to 16 levels a channel, averaged within that
-bin). A region holding dots of several colours (an open outline, an unlined
-colour edge) is split between them: each pixel takes the dot colour nearest
-its neural colour. Regions touched by a transparent hint stay unfilled.
+bin). So dense hints can only make it more like ``fill``, never grey clouds.
 
 Hints are cleaned first (:func:`irodori.hints.clean_hints`): a region takes
 the colour covering most of its hinted paper, hint pixels over lines count
@@ -163,27 +164,31 @@ class NeuralFlats:
 
     def run(self, ink: np.ndarray, hints: Hints, reference: Reference | None,
             options: NeuralOptions, drawing: Drawing | None = None) -> Result:
+        from .fill import fill_regions
+
         drawing = drawing if drawing is not None else Drawing(ink, copy=False)
         # A grey scan is cleaned up (kept on the drawing): the network, the regions and the
         # hint cleaning read it; the composite keeps the original lines.
-        ink = drawing.work_ink()
-        rgb = neural_colors(ink, hints, options.model, options.work_size, options.threads,
+        work = drawing.work_ink()
+        rgb = neural_colors(work, hints, options.model, options.work_size, options.threads,
                            options.mirror, options.pin_hints)
-        graph = drawing.region_graph()  # the lines' regions: kept on the drawing across colourings
+        meta: dict = {}
+        if hints:
+            # the areas the hints reach through open paper take the hints' colours, as fill gives
+            # them (sloppy hints cleaned, the background policy, splits between colours)
+            flats, graph, unreached, meta = fill_regions(drawing, hints, unhinted="transparent",
+                                                         background=options.background)
+            flats = flats.copy()
+        else:
+            graph = drawing.region_graph()  # the lines' regions: kept on the drawing across colourings
+            flats = np.zeros((*ink.shape, 4), np.uint8)
+            unreached = np.ones(graph.n, bool)
         labels = graph.labels
-        colors = region_colors(labels, rgb, ink, graph.n)
-        clean = clean_hints(hints, ink)
-        counts, palette = hint_counts(labels, clean, graph.n)
-        has, hint_col, transparent = hinted_colors(counts, palette)
-        n_paper = 0
-        if options.background == "paper" and hints:  # with no hints the network's colours stand
-            paper = background_paper(graph, ink, clean)
-            transparent |= paper
-            n_paper = int(np.count_nonzero(paper))
-        colors[has] = hint_col[has]
-        flats = np.empty((*ink.shape, 4), np.uint8)
-        flats[..., :3] = split_by_hint_colors(np.clip(np.rint(colors * 255.0), 0, 255).astype(np.uint8)[labels],
-                                              labels, rgb, counts, palette)
-        flats[..., 3] = np.where(transparent[labels], 0, 255)
+        # the rest takes its dominant neural colour, one per region
+        colors = np.clip(np.rint(region_colors(labels, rgb, work, graph.n) * 255.0), 0, 255).astype(np.uint8)
+        free = unreached[labels]
+        flats[free, :3] = colors[labels[free]]
+        flats[free, 3] = 255
         return make_result(flats, drawing, regions=labels, model=str(model_path(options.model)),
-                           n_regions=int(graph.n), background_regions=n_paper, hints=clean.report)
+                           n_regions=int(graph.n), background_regions=int(meta.get("background_regions", 0)),
+                           hints=meta.get("hints", {}))

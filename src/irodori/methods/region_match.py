@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..background import keep_paper
 from ..errors import IrodoriError
 from ..hints import Hints
 from ..reference.features import drawing_frame, region_descriptors
@@ -69,4 +70,4 @@ class RegionMatch:
         region_cls = ref_cls[d.argmin(axis=1)]
         table = np.concatenate([palette.colors, np.full((len(palette), 1), 255, np.uint8)], axis=1)
         flats = table[region_cls[graph.labels]]
-        return make_result(flats, ink, regions=graph.labels)
+        return keep_paper(make_result(flats, ink, regions=graph.labels), ink, hints, reference)

@@ -52,6 +52,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC, LinearSVC
 
+from ..background import keep_paper
 from ..errors import IrodoriError
 from ..hints import Hints
 from ..reference.features import DrawingFeatures, describe, work_to_full
@@ -505,4 +506,4 @@ class SVM:
             raise IrodoriError("method 'svm' needs a coloured reference (--reference)")
         model = fit_cached(reference, options)
         result = apply_model(model, ink, hints)
-        return result
+        return keep_paper(result, ink, hints, reference)  # the unhinted background stays paper
