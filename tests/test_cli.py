@@ -355,3 +355,24 @@ def test_methods_lists_by_what_the_artist_has(capsys):
     for name in {"gray", "mean", "paste", "region-match"} & {m["name"] for m in described}:
         assert f"  {name} " in compare
     assert "fill           Flat colours from your dots (recommended)" in out
+
+
+def test_several_references_with_match(capsys, tmp_path, art):
+    line, _ = art
+    col = np.full((H, W, 3), 255, np.uint8)
+    col[5:43, 5:31] = (200, 40, 40)
+    col[5:43, 33:59] = (40, 40, 200)
+    Image.fromarray(col).save(tmp_path / "front.png")
+    # The second page: the same character drawn a little further right and down.
+    Image.fromarray(np.roll(col, (1, 2), (0, 1))).save(tmp_path / "back.png")
+    flipped = tmp_path / "line_moved.png"
+    Image.fromarray(np.roll(np.asarray(Image.open(line)), (1, 2), (0, 1))).save(flipped)
+    out = tmp_path / "o.png"
+    rc, _, err = run(capsys, "colorize", line, "-m", "match", "-o", out, "--reference", tmp_path / "front.png",
+                     "--reference-lines", line, "--reference", tmp_path / "back.png", "--reference-lines", flipped)
+    assert rc == 0, err
+    got = read_rgb(out)
+    assert tuple(got[20, 15]) == (200, 40, 40) and tuple(got[20, 45]) == (40, 40, 200)
+    _bad_case(capsys, tmp_path, ["colorize", line, "-m", "match", "-o", tmp_path / "p.png",
+                                 "--reference", tmp_path / "front.png", "--reference", tmp_path / "back.png",
+                                 "--reference-lines", line], "one line art per reference")

@@ -469,3 +469,20 @@ def test_loopback_server_refuses_other_host_names(url, status):
     if status == 400:
         assert "host" in r.json()["error"]
     assert hosts_for("0.0.0.0") == ("*",)
+
+
+def test_several_references_reach_match(client):
+    col = np.stack([GRAY] * 3, axis=2).copy()
+    for name, colour in zip("abcd", (RED, GREEN, BLUE, YELLOW)):
+        col[cv2.dilate(MASKS[name].astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool) & (GRAY > 128)] = colour
+    files = [("lineart", ("drawing.png", LINEART, "image/png")),
+             ("reference", ("a.png", png(col), "image/png")), ("reference_lines", ("a.png", LINEART, "image/png")),
+             ("reference", ("b.png", png(col), "image/png")), ("reference_lines", ("b.png", LINEART, "image/png"))]
+    r = client.post("/api/colorize", data={"method": "match", "format": "json"}, files=files)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["meta"]["n_references"] == 2
+    rgb = decode(base64.b64decode(body["image"]))
+    assert tuple(rgb[40, 40][:3]) == RED and tuple(rgb[40, 200][:3]) == BLUE
+    bad = files[:-1]  # two references, one line art
+    assert_error(client.post("/api/colorize", data={"method": "match"}, files=bad), 400, "one line art per reference")

@@ -23,8 +23,9 @@ from .methods.base import with_layers
 from .tones import TONE_MODES, ToneAnalysis, analyse_tones, tone_layer
 
 
-def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None, reference: Reference | None = None,
-             method: str = "fill", tones: str = "drop", **options: Any) -> Result:
+def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None,
+             reference: Reference | list[Reference] | None = None, method: str = "fill",
+             tones: str = "drop", **options: Any) -> Result:
     """Colour a line drawing.
 
     Parameters
@@ -33,7 +34,8 @@ def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None, reference:
         or a :class:`~irodori.drawing.Drawing` from :func:`irodori.prepare`: colouring the
         same drawing again with other hints then reuses what depends on the lines alone.
     hints : Hints or None; coordinates in pixels of ``ink``.
-    reference : Reference or None; a coloured page of the same character.
+    reference : Reference, a list of them (several pages of the same character; methods
+        that take one use the first), or None.
     method : a registered method name (:func:`irodori.list_methods`).
     tones : screentone on a manga page (:mod:`irodori.tones`): the method colours
         the drawing without it, and the tone comes back ``drop`` (not at all:
@@ -63,6 +65,7 @@ def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None, reference:
         raise IrodoriError(f"method {method!r} needs at least one hint (a point or a stroke)")
     if caps.needs_reference and reference is None:
         raise IrodoriError(f"method {method!r} needs a coloured reference (--reference)")
+    reference, unused = _references_for(colorizer, reference)
     start = time.perf_counter()
     analysis = drawing.memo("tones", (), lambda: analyse_tones(ink)) if tones != "off" else None
     work = drawing
@@ -74,10 +77,32 @@ def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None, reference:
         result = colorizer.run(work.ink, hints, reference, opts)
     if analysis is not None and analysis.found:
         result = _tones_back(result, analysis, hints, tones)
+    if unused:
+        result.meta["references_ignored"] = unused
     result.meta.setdefault("method", method)
     result.meta.setdefault("options", {k: getattr(opts, k) for k in opts.__dataclass_fields__})
     result.meta["seconds"] = time.perf_counter() - start
     return result
+
+
+def _references_for(colorizer: Any, reference: Any) -> tuple[Any, int]:
+    """The reference(s) a method gets: ``(reference, how many were left out)``.
+
+    One :class:`Reference` passes as it is. A list or tuple of them goes
+    whole to a method that declares ``several_references = True``
+    (``match``); any other method gets the first (and the count of the
+    others is reported in ``meta["references_ignored"]``).
+    """
+    if reference is None or isinstance(reference, Reference):
+        return reference, 0
+    if isinstance(reference, (list, tuple)):
+        refs = list(reference)
+        if not refs or not all(isinstance(r, Reference) for r in refs):
+            raise IrodoriError("reference must be an irodori.Reference or a non-empty list of them")
+        if getattr(colorizer, "several_references", False):
+            return refs, 0
+        return refs[0], len(refs) - 1
+    raise IrodoriError(f"reference must be irodori.Reference, got {type(reference).__name__}")
 
 
 def _tones_back(result: Result, analysis: ToneAnalysis, hints: Hints, mode: str) -> Result:

@@ -113,7 +113,7 @@ def _run_page(page: Page, overwrite: bool) -> tuple[str, str]:
 
 
 def run_batch(pages_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], method: str = "fill",
-              options: dict[str, Any] | None = None, reference: Reference | None = None,
+              options: dict[str, Any] | None = None, reference: Reference | list[Reference] | None = None,
               hints_dir: str | os.PathLike[str] | None = None, workers: int = 1, overwrite: bool = False,
               max_pixels: int = DEFAULT_MAX_PIXELS,
               progress: Callable[[int], Iterator[Any]] | None = None,

@@ -15,13 +15,16 @@ app = typer.Typer()
 def batch_cmd(
     pages: Path = typer.Argument(..., help="Folder of line-art pages (a chapter)."),
     out: Path = typer.Option(..., "-o", "--out", help="Folder for the coloured pages (<page>.png); created if missing."),
-    method: str = typer.Option("fill", "--method", "-m", help="Method name (see `irodori methods`)."),
+    method: str = typer.Option("fill", "--method", "-m", help="Method name (see `irodori methods`); with "
+                               "--reference, 'match' is the recommended one."),
     option: List[str] = typer.Option([], "--option", metavar="KEY=VALUE", help="Method option KEY=VALUE (repeatable)."),
     hints_dir: Optional[Path] = typer.Option(None, "--hints-dir", help="Folder of per-page hints "
                                              "(<page>.hints.json, <page>.json or <page>.hints.png); "
                                              "default: beside each page."),
-    reference: Optional[Path] = typer.Option(None, "--reference", help="Coloured reference of the same character."),
-    reference_lines: Optional[Path] = typer.Option(None, "--reference-lines", help="The reference's line art."),
+    reference: List[Path] = typer.Option([], "--reference", help="Coloured reference of the same character "
+                                         "(repeatable: front, back, another outfit; method 'match' uses them all)."),
+    reference_lines: List[Path] = typer.Option([], "--reference-lines", help="The reference's line art "
+                                               "(repeatable, one per --reference in the same order)."),
     workers: int = typer.Option(1, "--workers", "-j", help="Pages coloured in parallel (processes)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Recolour pages already done instead of skipping them."),
     max_pixels: int = typer.Option(64_000_000, "--max-pixels", help="Refuse images with more pixels than this."),
@@ -39,16 +42,14 @@ def batch_cmd(
 
     from .batch import run_batch
     from .errors import IrodoriError
-    from .pipeline import load_reference, parse_option
+    from .pipeline import load_references, parse_option
     from .shade import shading_options
 
     if max_pixels < 1:
         raise IrodoriError(f"--max-pixels must be >= 1, got {max_pixels}")
-    if reference_lines is not None and reference is None:
-        raise IrodoriError("--reference-lines needs --reference")
     options = dict(parse_option(o) for o in option)
     shading = shading_options(shade, light, line_color, shade_strength)
-    ref = load_reference(reference, reference_lines, max_pixels) if reference is not None else None
+    ref = load_references(reference, reference_lines, max_pixels)
     report = run_batch(pages, out, method, options, ref, hints_dir, workers, overwrite, max_pixels,
                        progress=lambda n: tqdm(total=n, unit="page", file=sys.stderr, disable=n == 0),
                        shading=shading)

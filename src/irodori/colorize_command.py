@@ -40,14 +40,17 @@ def colorize_cmd(
     lineart: Path = typer.Argument(..., help="Line art: PNG/JPEG/WebP/TIFF/BMP, dark lines on light paper."),
     out: Path = typer.Option(..., "-o", "--out", help="Coloured picture to write (.png, .jpg, .webp, .tif, .bmp)."),
     hints: Optional[Path] = typer.Option(None, "--hints", help="Hints: a .json file or a PNG hint layer."),
-    method: str = typer.Option("fill", "--method", "-m", help="Method name (see `irodori methods`)."),
+    method: str = typer.Option("fill", "--method", "-m", help="Method name (see `irodori methods`); with "
+                               "--reference, 'match' is the recommended one."),
     option: list[str] = typer.Option([], "--option", metavar="KEY=VALUE", help="Method option KEY=VALUE (repeatable)."),
     flats: Optional[Path] = typer.Option(None, "--flats", help="Also write the flats (RGBA .png)."),
     layers: list[Path] = typer.Option([], "--layers", metavar="FILE", help="Also write layers: .ora or .psd (repeatable)."),
     layers_per_colour: bool = typer.Option(False, "--layers-per-colour",
                                            help="In --layers files, one layer per flat colour (select by layer in Clip Studio / Photoshop)."),
-    reference: Optional[Path] = typer.Option(None, "--reference", help="Coloured reference of the same character."),
-    reference_lines: Optional[Path] = typer.Option(None, "--reference-lines", help="The reference's line art."),
+    reference: list[Path] = typer.Option([], "--reference", help="Coloured reference of the same character "
+                                         "(repeatable: front, back, another outfit; method 'match' uses them all)."),
+    reference_lines: list[Path] = typer.Option([], "--reference-lines", help="The reference's line art "
+                                               "(repeatable, one per --reference in the same order)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files."),
     max_pixels: int = typer.Option(64_000_000, "--max-pixels", help="Refuse images with more pixels than this."),
     shade: Optional[str] = typer.Option(None, "--shade", metavar="cel|soft",
@@ -62,13 +65,11 @@ def colorize_cmd(
     shade_strength: Optional[float] = typer.Option(None, "--shade-strength", help="Shadow opacity 0-1 (default 0.6)."),
 ) -> None:
     """Colour a line drawing from hints (or a reference) and write the picture, flats and layers."""
-    from .pipeline import Outputs, check_method, colorize_file, load_reference, parse_option
+    from .pipeline import Outputs, check_method, colorize_file, load_references, parse_option
     from .shade import shading_options
 
     if max_pixels < 1:
         raise IrodoriError(f"--max-pixels must be >= 1, got {max_pixels}")
-    if reference_lines is not None and reference is None:
-        raise IrodoriError("--reference-lines needs --reference")
     options = dict(parse_option(o) for o in option)
     if layers_per_colour and not layers:
         raise IrodoriError("--layers-per-colour needs --layers FILE (.ora or .psd)")
@@ -76,7 +77,7 @@ def colorize_cmd(
     outputs = Outputs(out, flats, tuple(layers), overwrite, layers_per_colour)
     outputs.check()
     check_method(method, options)
-    ref = load_reference(reference, reference_lines, max_pixels) if reference is not None else None
+    ref = load_references(reference, reference_lines, max_pixels)
     _, written = colorize_file(lineart, outputs, hints, method, options, ref, max_pixels, shading=shading)
     for p in written:
         typer.echo(str(p))

@@ -123,9 +123,29 @@ def load_reference(colors: PathLike, lines: PathLike | None = None,
     return Reference(colors=rgb, ink=ink)
 
 
+def load_references(colors: list[PathLike], lines: list[PathLike] | None = None,
+                    max_pixels: int = DEFAULT_MAX_PIXELS) -> Reference | list[Reference] | None:
+    """References from repeated ``--reference`` (and ``--reference-lines``, paired in order).
+
+    None for no reference, one :class:`Reference` for one, a list for
+    several (front, back, another outfit: ``match`` votes with all of them,
+    other methods use the first). ``lines`` is empty or as long as ``colors``.
+    """
+    lines = list(lines or [])
+    if lines and not colors:
+        raise IrodoriError("--reference-lines needs --reference")
+    if lines and len(lines) != len(colors):
+        raise IrodoriError(f"{len(colors)} --reference but {len(lines)} --reference-lines; give one line art "
+                           "per reference (in the same order) or none")
+    refs = [load_reference(c, lines[i] if lines else None, max_pixels) for i, c in enumerate(colors)]
+    if not refs:
+        return None
+    return refs[0] if len(refs) == 1 else refs
+
+
 def colorize_file(lineart: PathLike, outputs: Outputs, hints: PathLike | Hints | None = None,
                   method: str = "fill", options: dict[str, Any] | None = None,
-                  reference: Reference | None = None,
+                  reference: Reference | list[Reference] | None = None,
                   max_pixels: int = DEFAULT_MAX_PIXELS,
                   shading: dict[str, Any] | None = None) -> tuple[Result, list[Path]]:
     """Colour the line art in ``lineart`` and write ``outputs``; returns the Result and written paths.

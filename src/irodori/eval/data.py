@@ -1,6 +1,10 @@
 """What an evaluation runs on: the images of a data folder, in a stable order.
 
-Three kinds of folder are understood:
+Four kinds of folder are understood:
+
+* a reference-pair build (:mod:`irodori.data.refpairs`): ``pairs.csv`` with
+  ``id, ref_line, ref_color, line, color`` (paths relative to the folder),
+  each row a new drawing with its truth and the reference to colour it from;
 
 * a dataset built by ``irodori data build``: ``manifest.csv`` with ``id`` and
   ``split`` columns, ``line/<id>.png`` and ``color/<id>.png``; optionally
@@ -119,7 +123,21 @@ def load(root: str | Path, split: str = "test", limit: int | None = None) -> Eva
     line_dir, color_dir = root / "line", root / "color"
     manifest = root / "manifest.csv"
     has_truth = line_dir.is_dir() and color_dir.is_dir()
-    if manifest.is_file():
+    ref_pairs = root / "pairs.csv"
+    if not manifest.is_file() and ref_pairs.is_file():
+        # A reference-pair build (irodori.data.refpairs): each row a new drawing and its reference.
+        rows = _read_csv(ref_pairs, ("id", "ref_line", "ref_color", "line", "color"))
+        items = [Item(name, r["id"], root / r["line"], root / r["color"],
+                      reference_id=Path(r["ref_color"]).stem, reference_line=root / r["ref_line"],
+                      reference_color=root / r["ref_color"]) for r in rows if r.get("split", split) == split]
+        missing = [it.id for it in items if not (it.line.is_file() and it.color is not None and it.color.is_file())]
+        if missing:
+            raise IrodoriError(f"{root}: {len(missing)} picture(s) of pairs.csv are missing, first {missing[0]!r}")
+        if not items:
+            raise IrodoriError(f"{ref_pairs} has no pairs in split {split!r}")
+        notes.append("Reference pairs (pairs.csv): every picture is coloured from its own reference.")
+        has_truth, has_pairs = True, True
+    elif manifest.is_file():
         if not has_truth:
             raise IrodoriError(f"{root} has a manifest.csv but no line/ and color/ folders")
         rows = _read_csv(manifest, ("id", "split"))

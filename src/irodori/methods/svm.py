@@ -43,6 +43,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 from scipy.special import expit
 from sklearn.decomposition import PCA
@@ -56,7 +57,7 @@ from ..background import keep_paper
 from ..errors import IrodoriError
 from ..hints import Hints
 from ..reference.features import DrawingFeatures, describe, work_to_full
-from ..reference.palette import PAPER, Palette, quantize
+from ..reference.palette import PAPER, Palette, merge_shades, quantize
 from ..reference.prepare import check_reference, region_graph
 from . import register
 from .base import Capabilities, Reference, Result, make_result, option
@@ -84,6 +85,8 @@ class SVMOptions:
     max_colors: int = option(16, "Most colours", "The most colours taken from the coloured page.", min=1)
     mirror: bool = field(default=True, metadata={"help": "also learn from the left-right mirrored reference"})
     work_size: int = field(default=160, metadata={"help": "side of the drawing's frame for descriptors, pixels"})
+    base_colors: bool = option(True, "Base colours only", "Light and shadow tones of a shaded page become "
+                               "their base colour.")
     seed: int = field(default=0, metadata={"help": "random seed (sampling, k-means, kernel map)"})
 
     def validate(self) -> None:
@@ -258,6 +261,8 @@ def reference_samples(reference: Reference, options: SVMOptions) -> TrainingSet:
     palette, classes_full = quantize(colors, ink, max_colors=opts.max_colors, seed=opts.seed)
     rng = np.random.default_rng(opts.seed)
     graph = region_graph(ink)
+    if opts.base_colors:
+        palette, classes_full, _ = merge_shades(palette, classes_full, graph.labels)
     copies = [(ink, graph, classes_full)]
     if opts.mirror:
         copies.append((ink[:, ::-1], dataclasses.replace(graph, labels=np.ascontiguousarray(graph.labels[:, ::-1])),
@@ -278,6 +283,33 @@ def reference_samples(reference: Reference, options: SVMOptions) -> TrainingSet:
     return TrainingSet(palette, texture[keep], other[keep], y[keep], feats.geometry.shape[2])
 
 
+# Smallest spread a descriptor is scaled by (its units: frame sides, log ratios, shares, flags). A
+# descriptor that barely varies in the reference (the hair is every area's largest neighbour) would
+# otherwise get a tiny scale, and a small change in the new drawing would put every pixel out of the
+# RBF kernel's reach, where all classes fall back to their intercepts.
+_GEOMETRY_FLOOR = (0.05, 0.05, 0.05, 0.02, 0.02, 0.02)  # dx, dy, |dx|, distance to a line, densities
+_REGION_FLOOR = (0.05, 0.05, 0.05, 0.3, 0.2, 0.2, 0.1, 0.5)  # dx, dy, |dx|, log area, log axes, extent, outside
+_TEXTURE_FLOOR = 0.25  # share of the first texture component's spread
+
+
+def robust_scaler(z: np.ndarray, n_texture: int, n_geometry: int) -> StandardScaler:
+    """A StandardScaler fitted on ``z (N, D)`` whose scales never fall below a floor per descriptor.
+
+    ``z`` holds ``n_texture`` PCA texture components, then ``n_geometry``
+    pixel geometry descriptors, then region descriptors (groups of 8).
+    """
+    scaler = StandardScaler().fit(z)
+    d = z.shape[1]
+    floor = np.zeros(d)
+    floor[:n_texture] = _TEXTURE_FLOOR * float(scaler.scale_[0]) if n_texture else 0.0
+    geo = np.resize(np.asarray(_GEOMETRY_FLOOR), n_geometry)
+    floor[n_texture:n_texture + n_geometry] = geo
+    n_reg = d - n_texture - n_geometry
+    floor[n_texture + n_geometry:] = np.resize(np.asarray(_REGION_FLOOR), n_reg)
+    scaler.scale_ = np.maximum(scaler.scale_, floor)
+    return scaler
+
+
 def fit_classifier(data: TrainingSet, options: SVMOptions, exact: bool = False) -> ReferenceModel:
     """PCA on texture, standardize and weight, then one SVM per class with probabilities.
 
@@ -294,7 +326,7 @@ def fit_classifier(data: TrainingSet, options: SVMOptions, exact: bool = False) 
     sub = rng.choice(len(y), min(len(y), _PCA_SAMPLES), replace=False)
     pca = PCA(n_components=min(opts.pca, texture.shape[1], len(sub)), random_state=opts.seed).fit(texture[sub])
     z = np.concatenate([pca.transform(texture), other], axis=1)
-    scaler = StandardScaler().fit(z)
+    scaler = robust_scaler(z, pca.n_components_, data.n_geometry)
     n_tex, n_geo = pca.n_components_, data.n_geometry
     n_reg = other.shape[1] - n_geo
     weights = np.concatenate([np.full(n_tex, opts.texture_weight / np.sqrt(n_tex)),
@@ -333,12 +365,14 @@ def fit_reference(reference: Reference, options: SVMOptions | None = None) -> Re
     return model
 
 
-def region_unary(model: ReferenceModel, feats: DrawingFeatures) -> np.ndarray:
-    """Data term of every region: ``(n, K) float64`` sum over its pixels of ``-log p(class)``.
+def region_unary(model: ReferenceModel, feats: DrawingFeatures, grid_out: dict | None = None) -> np.ndarray:
+    """Data term of every region: ``(n, K) float64``, mean over its pixels of ``-log p(class)`` times sqrt(area).
 
     Working pixels on paper, on a grid of stride 2, stand for ``4 / scale**2``
     full-resolution pixels each; a region too small to hold one is scored once at its centroid and
-    weighted by its full-resolution area.
+    weighted by its full-resolution area. ``grid_out``, when given, receives the class
+    probabilities of the grid's pixels: ``prob (h2, w2, K) float32``, ``valid (h2, w2)`` and
+    ``work_shape``.
     """
     k = len(model.palette)
     wl = feats.work_labels.ravel()
@@ -366,13 +400,25 @@ def region_unary(model: ReferenceModel, feats: DrawingFeatures) -> np.ndarray:
         o2 = np.concatenate([g2, feats.regions[missing]], axis=1)
         t, o = np.concatenate([t, t2]), np.concatenate([o, o2])
     p = model.predict_proba(t, o)
+    if grid_out is not None:  # the class probabilities of the grid's paper pixels, for per-pixel labels
+        prob = np.zeros(((h + _STRIDE - 1) // _STRIDE, (w + _STRIDE - 1) // _STRIDE, k), np.float32)
+        py, px = np.divmod(paper, w)
+        prob[py // _STRIDE, px // _STRIDE] = p[:len(paper)]
+        valid = np.zeros(prob.shape[:2], np.float32)
+        valid[py // _STRIDE, px // _STRIDE] = 1.0
+        grid_out.update(prob=prob, valid=valid, work_shape=(h, w))
     nll = -np.log(np.clip(p, _P_FLOOR, 1.0))
     owner = np.concatenate([wl[paper], missing])
     weight = np.concatenate([np.full(len(paper), _STRIDE ** 2 / feats.frame.scale ** 2), feats.area[missing]])
     unary = np.zeros((feats.n, k))
     for c in range(k):
         unary[:, c] = np.bincount(owner, nll[:, c] * weight, minlength=feats.n)
-    return unary
+    # Summed over a region's pixels, the data term grows with its area while the boundary terms grow
+    # with its outline, so no smoothness could ever change a large region. Neighbouring pixels are not
+    # independent evidence: a region counts as sqrt(area) samples of its mean -log p, in the units of
+    # the boundary terms (pixels of outline).
+    mass = np.bincount(owner, weight, minlength=feats.n)
+    return unary / np.maximum(mass, 1e-9)[:, None] * np.sqrt(mass)[:, None]
 
 
 def _hinted_regions(hints: Hints, labels: np.ndarray, n: int) -> dict[int, tuple[int, int, int] | None]:
@@ -404,7 +450,7 @@ def apply_model(model: ReferenceModel, ink: np.ndarray, hints: Hints | None = No
 
     opts = model.options
     start = time.perf_counter()
-    graph, unary = _drawing_unary(model, ink)
+    graph, unary, grid = _drawing_unary(model, ink)
     colours = [tuple(int(c) for c in rgb) for rgb in model.palette.colors]
     alphas = [255] * len(colours)
     hinted = _hinted_regions(hints or Hints(), graph.labels, graph.n)
@@ -431,20 +477,83 @@ def apply_model(model: ReferenceModel, ink: np.ndarray, hints: Hints | None = No
     table = np.zeros((len(colours), 4), np.uint8)
     table[:, :3] = np.asarray(colours, np.uint8)
     table[:, 3] = alphas
-    flats = table[labels[graph.labels]]
+    pix = labels[graph.labels]
+    split = _split_regions(grid, graph.labels, graph.n, labels, set(hinted)) if grid else []
+    if split:
+        pix = _pixel_labels(grid, graph.labels, split, pix)
+    flats = table[pix]
     return make_result(flats, ink, regions=graph.labels, fit_seconds=model.seconds,
                        apply_seconds=time.perf_counter() - start, n_colors=len(model.palette),
-                       n_regions=int(graph.n))
+                       n_regions=int(graph.n), regions_per_pixel=len(split))
+
+
+_SPLIT_SHARE = 0.15  # a region is labelled per pixel when a second class wins this share of its pixels
+_SPLIT_PAGE = 0.002  # ... and that share is at least this share of the page
+
+
+def _grid_of_full(shape: tuple[int, int], grid: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Grid row and column of every full-resolution row and column: ``(gy (H,), gx (W,))``."""
+    H, W = shape
+    h, w = grid["work_shape"]
+    h2, w2 = grid["valid"].shape
+    gy = np.minimum(((np.arange(H) + 0.5) * h / H).astype(np.int64) // _STRIDE, h2 - 1)
+    gx = np.minimum(((np.arange(W) + 0.5) * w / W).astype(np.int64) // _STRIDE, w2 - 1)
+    return gy, gx
+
+
+def _split_regions(grid: dict, labels: np.ndarray, n: int, region_label: np.ndarray,
+                   fixed: set[int]) -> list[int]:
+    """Regions whose pixels clearly prefer two classes (areas merged through a gap, colour edges with no
+    line): a second class is the pixel-wise best on :data:`_SPLIT_SHARE` of the region's grid pixels
+    and on :data:`_SPLIT_PAGE` of the page. Hinted regions (``fixed``) are never split."""
+    prob, valid = grid["prob"], grid["valid"] > 0
+    gy, gx = _grid_of_full(labels.shape, grid)
+    # The region of each grid pixel: the label at the full-resolution pixel of its centre.
+    h2, w2 = valid.shape
+    H, W = labels.shape
+    fy = np.minimum(((np.arange(h2) * _STRIDE + 0.5) * H / grid["work_shape"][0]).astype(np.int64), H - 1)
+    fx = np.minimum(((np.arange(w2) * _STRIDE + 0.5) * W / grid["work_shape"][1]).astype(np.int64), W - 1)
+    glab = labels[np.ix_(fy, fx)][valid]
+    best = prob[valid].argmax(axis=1)
+    k = prob.shape[2]
+    counts = np.bincount(glab.astype(np.int64) * k + best, minlength=n * k).reshape(n, k)
+    total = counts.sum(axis=1)
+    out = []
+    for r in np.flatnonzero(total > 0):
+        if r in fixed:
+            continue
+        c = counts[r].copy()
+        c[region_label[r]] = 0
+        if c.max() >= _SPLIT_SHARE * total[r] and c.max() >= _SPLIT_PAGE * valid.sum():
+            out.append(int(r))
+    return out
+
+
+def _pixel_labels(grid: dict, labels: np.ndarray, split: list[int], pix: np.ndarray) -> np.ndarray:
+    """Per-pixel classes inside the ``split`` regions: class probabilities of the grid smoothed by a
+    normalized convolution (sigma 1.5 grid pixels), best class, read at each full-resolution pixel."""
+    prob, valid = grid["prob"], grid["valid"]
+    den = cv2.GaussianBlur(valid, (0, 0), 1.5)
+    sm = np.stack([cv2.GaussianBlur(prob[..., c] * valid, (0, 0), 1.5) for c in range(prob.shape[2])], axis=2)
+    best = sm.argmax(axis=2)
+    ok = den > 0.05
+    gy, gx = _grid_of_full(labels.shape, grid)
+    inside = np.isin(labels, split)
+    ys, xs = np.nonzero(inside)
+    take = ok[gy[ys], gx[xs]]
+    out = pix.copy()
+    out[ys[take], xs[take]] = best[gy[ys[take]], gx[xs[take]]]
+    return out
 
 
 _CACHE: OrderedDict[str, ReferenceModel] = OrderedDict()
 _CACHE_SIZE = 2
 # Values hold the model itself, so its id() cannot be reused while the entry lives.
-_DRAWINGS: OrderedDict[tuple[int, str], tuple[ReferenceModel, Any, np.ndarray]] = OrderedDict()
+_DRAWINGS: OrderedDict[tuple[int, str], tuple[ReferenceModel, Any, np.ndarray, dict]] = OrderedDict()
 
 
-def _drawing_unary(model: ReferenceModel, ink: np.ndarray) -> tuple[Any, np.ndarray]:
-    """Region graph and region unaries of a drawing under a model, remembered for the last two.
+def _drawing_unary(model: ReferenceModel, ink: np.ndarray) -> tuple[Any, np.ndarray, dict]:
+    """Region graph, region unaries and grid probabilities of a drawing under a model, remembered for the last two.
 
     The same drawing is often coloured again with other hints (the studio after
     each stroke, an evaluation's hint settings); hints only fix regions, so the
@@ -453,12 +562,14 @@ def _drawing_unary(model: ReferenceModel, ink: np.ndarray) -> tuple[Any, np.ndar
     key = (id(model), hashlib.sha1(np.ascontiguousarray(ink).tobytes()).hexdigest() + str(ink.shape))
     if key not in _DRAWINGS:
         graph = region_graph(ink)
-        _DRAWINGS[key] = (model, graph, region_unary(model, describe(ink, graph, model.options.work_size)))
+        grid: dict = {}
+        unary = region_unary(model, describe(ink, graph, model.options.work_size), grid)
+        _DRAWINGS[key] = (model, graph, unary, grid)
         while len(_DRAWINGS) > _CACHE_SIZE:
             _DRAWINGS.popitem(last=False)
     _DRAWINGS.move_to_end(key)
-    _, graph, unary = _DRAWINGS[key]
-    return graph, unary.copy()
+    _, graph, unary, grid = _DRAWINGS[key]
+    return graph, unary.copy(), grid
 
 
 def _cache_key(reference: Reference, opts: SVMOptions) -> str:

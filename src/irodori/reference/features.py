@@ -40,7 +40,8 @@ from scipy import ndimage as ndi
 from ..errors import IrodoriError
 
 INK_LINE = 0.5  # ink at or above this is a line for the frame and distances
-OUTSIDE_RIM = 0.08  # a region holding this share of the image border is the outside
+OUTSIDE_RIM = 0.08  # a region holding this share of the image border is the outside (without a hull)
+OUTSIDE_HULL = 0.3  # a border region with this share of its area outside the lines' hull is the outside
 _DAISY_RADII = (0.035, 0.09)  # DAISY radii as fractions of the frame side
 _DENSITY_SIGMAS = (0.02, 0.06)  # ink density blur, fractions of the frame side
 
@@ -242,8 +243,45 @@ class DaisyTexture:
         return self.at(np.arange(h * w)).reshape(h, w, self.dim)
 
 
+def line_hull(ink: np.ndarray) -> np.ndarray:
+    """``(H, W) bool``: inside the convex hull of the drawing's lines (``ink >= INK_LINE``).
+
+    A body cut by the picture's border lies inside it (its lines reach the
+    border on both sides); the background around the character mostly does not.
+    """
+    ys, xs = np.nonzero(ink >= INK_LINE)
+    hull = np.zeros(ink.shape, np.uint8)
+    if len(ys) >= 3:
+        pts = np.stack([xs, ys], axis=1).astype(np.int32)
+        cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
+    else:
+        hull[:] = 1
+    return hull.astype(bool)
+
+
+def outside_regions(labels: np.ndarray, n: int, hull: np.ndarray | None = None) -> np.ndarray:
+    """``(n,) bool``: the regions that are the outside of the drawing (the page around the character).
+
+    Without ``hull``: every region holding at least :data:`OUTSIDE_RIM` of the
+    image border. With ``hull`` (:func:`line_hull`): a region touching the
+    border is the outside when at least :data:`OUTSIDE_HULL` of its area lies
+    outside the lines' convex hull (a shirt or hair cut by the border lies
+    inside it, so it keeps its own shape descriptors), and the region holding
+    most of the border always is.
+    """
+    rim = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    on_rim = np.bincount(rim, minlength=n)
+    if hull is None:
+        return on_rim >= OUTSIDE_RIM * len(rim)
+    area = np.maximum(np.bincount(labels.ravel(), minlength=n), 1)
+    out_area = np.bincount(labels[~hull], minlength=n)
+    outside = (on_rim > 0) & (out_area >= OUTSIDE_HULL * area)
+    outside[int(on_rim.argmax())] = True
+    return outside
+
+
 def region_descriptors(labels: np.ndarray, n: int, frame: Frame,
-                       edges: np.ndarray | None = None) -> np.ndarray:
+                       edges: np.ndarray | None = None, hull: np.ndarray | None = None) -> np.ndarray:
     """Descriptors of every region of a drawing, in its frame.
 
     Parameters
@@ -252,6 +290,7 @@ def region_descriptors(labels: np.ndarray, n: int, frame: Frame,
     n : number of regions.
     frame : the drawing's frame.
     edges : (E, 2) int adjacency of regions, or None.
+    hull : (H, W) bool inside the lines' convex hull, or None (see :func:`outside_regions`).
 
     Returns
     -------
@@ -283,8 +322,7 @@ def region_descriptors(labels: np.ndarray, n: int, frame: Frame,
             extent[i] = area[i] / ((box[0].stop - box[0].start) * (box[1].stop - box[1].start))
     # The outside holds a good part of the image border; a strand of hair
     # cut by the border holds a little of it and is still part of the character.
-    rim = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
-    border = (np.bincount(rim, minlength=n) >= OUTSIDE_RIM * len(rim)).astype(np.float64)
+    border = outside_regions(labels, n, hull).astype(np.float64)
     s = frame.side
     dx = (mx - frame.cx) / s
     dy = (my - frame.cy) / s
@@ -380,8 +418,9 @@ def describe(ink: np.ndarray, graph: Any, work_size: int = 256) -> DrawingFeatur
     work_labels = labels[np.ix_(ys, xs)]
     daisy_texture, geometry = DaisyTexture(ink_work, frame), geometry_descriptors(ink_work, frame)
     area_of, m, area_edges = closed_areas(graph)
-    by_area = region_descriptors(area_of[labels], m, frame, area_edges)[area_of]
-    own = region_descriptors(labels, n, frame)[:, :8]
+    hull = line_hull(ink)
+    by_area = region_descriptors(area_of[labels], m, frame, area_edges, hull)[area_of]
+    own = region_descriptors(labels, n, frame, hull=hull)[:, :8]
     regions = np.concatenate([by_area, own], axis=1)
     area = np.bincount(labels.ravel(), minlength=n).astype(np.float64)
     return DrawingFeatures(frame, labels, n, work_labels, ink_work, daisy_texture, geometry, regions, area,

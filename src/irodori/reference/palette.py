@@ -74,7 +74,9 @@ def quantize(colors: np.ndarray, ink: np.ndarray, max_colors: int = 16, min_shar
     lab_sample = rgb_to_lab(sample)
     km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(lab_sample)
     centres = km.cluster_centers_.astype(np.float32)
-    cls = km.predict(rgb_to_lab(pix)).astype(np.int32)
+    # Classify each distinct colour once (a page has far fewer colours than pixels).
+    values, inverse = np.unique(pack_rgb(pix), return_inverse=True)
+    cls = km.predict(rgb_to_lab(unpack_rgb(values).reshape(-1, 3))).astype(np.int32)[inverse.ravel()]
     # Drop empty classes (k-means on a sample may leave one unused on the full image).
     used = np.flatnonzero(np.bincount(cls, minlength=k) > 0)
     if len(used) < 2:
@@ -94,3 +96,75 @@ def quantize(colors: np.ndarray, ink: np.ndarray, max_colors: int = 16, min_shar
     classes = np.full(ink.shape, -1, np.int32)
     classes[paper] = cls
     return Palette(colors=reps, lab=centres), classes
+
+
+def merge_shades(palette: Palette, classes: np.ndarray, areas: np.ndarray | None = None,
+                 max_tint: float = 1.5, darkest: float = 0.45,
+                 min_contact: float = 0.01) -> tuple[Palette, np.ndarray, np.ndarray]:
+    """Map the light and shadow tones of a shaded reference to their base colour.
+
+    A shaded reference holds, inside one area bounded by lines, a base colour
+    and lighter and darker tones of it separated by colour edges with no line.
+    Class ``b`` is a tone of class ``a`` when ``a`` covers more of the
+    reference, ``a`` is the class ``b`` touches most along edges with no line
+    between them (neighbouring paper pixels; at least ``min_contact`` times
+    ``b``'s pixel count of them), and ``b`` is ``a`` multiplied by
+    a near-grey tint (darker in every channel, by at most ``1 / darkest``, the
+    channel ratios within a factor ``max_tint`` of each other: a cel shadow)
+    or screened towards white by one (lighter in every channel: a highlight).
+    Colours separated by lines (a shirt and the skin) never touch, so they
+    are never merged; nor is anything merged into the colour holding most of
+    the picture's border (the page around the character is not shaded).
+
+    Parameters
+    ----------
+    palette : the classes of :func:`quantize`.
+    classes : (H, W) int32 class per pixel, -1 under lines.
+    areas : unused (kept for callers that pass the region labels).
+
+    Returns
+    -------
+    (palette of base colours, classes (H, W) int32 remapped, base (K,) int64:
+    the new class of each old class).
+    """
+    k = len(palette)
+    sel = classes >= 0
+    total = np.bincount(classes[sel], minlength=k)
+    contact = np.zeros((k, k), np.int64)
+    for a, b in ((classes[:, :-1], classes[:, 1:]), (classes[:-1, :], classes[1:, :])):
+        m = (a >= 0) & (b >= 0) & (a != b)
+        pairs = np.bincount(a[m].astype(np.int64) * k + b[m], minlength=k * k).reshape(k, k)
+        contact += pairs + pairs.T
+    # The page around the character is not shaded: the class holding most of the picture's border is
+    # never a base (a colour edge with no line between hair and page is a drawing style, not light).
+    rim = np.concatenate([classes[0], classes[-1], classes[:, 0], classes[:, -1]])
+    rim = rim[rim >= 0]
+    page = int(np.bincount(rim, minlength=k).argmax()) if len(rim) else -1
+    rgb = palette.colors.astype(np.float64) + 8.0
+    parent = np.arange(k)
+    for b in np.argsort(total):
+        if total[b] == 0 or contact[b].max() == 0:
+            continue
+        a = int(contact[b].argmax())
+        if a == page:
+            continue
+        # A tone shares a long edge with its base (a shadow's whole inner rim); two colours that touch
+        # through a speck of anti-aliasing or a corner do not.
+        if total[a] <= total[b] or contact[b, a] < min_contact * total[b]:
+            continue
+        ratio = rgb[b] / rgb[a]  # multiplied by a tint (shadow): darker in every channel
+        screen = (271.0 - rgb[b]) / (271.0 - rgb[a])  # screened towards white (highlight): lighter in every one
+        shadow = darkest <= ratio.min() and ratio.max() <= 1.05 and ratio.max() / ratio.min() <= max_tint
+        light = darkest <= screen.min() and screen.max() <= 1.05 and screen.max() / screen.min() <= max_tint
+        if shadow or light:
+            parent[b] = a
+    for _ in range(k):  # follow chains of tones to their base
+        parent = parent[parent]
+    roots = np.unique(parent)
+    if len(roots) < 2:
+        return palette, classes, np.arange(k)
+    new_id = np.full(k, -1, np.int64)
+    new_id[roots] = np.arange(len(roots))
+    base = new_id[parent]
+    out = np.where(sel, base[np.maximum(classes, 0)], -1).astype(np.int32)
+    return Palette(colors=palette.colors[roots], lab=palette.lab[roots]), out, base

@@ -52,11 +52,31 @@ def extract_reference_lines(colors: np.ndarray) -> np.ndarray:
     return ink
 
 
-def region_graph(ink: np.ndarray) -> Any:
-    """The fill engine's region graph of ``ink (H, W) float32`` (see :mod:`irodori.regions`)."""
+GAP_SHARE = 0.012  # the largest line gap closed, as a share of the drawing's frame side
+
+
+def drawing_gap(ink: np.ndarray) -> float:
+    """Largest gap in a line (pixels) the reference methods close: tied to the drawing's size.
+
+    :data:`GAP_SHARE` of the side of the lines' bounding box, and never less
+    than the region graph's own default, so a reference and a new drawing of
+    different sizes close the same openings of the character.
+    """
+    from ..regions import default_gap
+
+    from .features import drawing_frame
+
+    return max(default_gap(ink.shape), GAP_SHARE * drawing_frame(ink).side)
+
+
+def region_graph(ink: np.ndarray, gap: float | None = None) -> Any:
+    """The fill engine's region graph of ``ink (H, W) float32`` (see :mod:`irodori.regions`).
+
+    ``gap``: the largest line gap closed, pixels (None = :func:`drawing_gap`).
+    """
     from ..regions import build_region_graph
 
-    graph = build_region_graph(ink)
+    graph = build_region_graph(ink, gap=drawing_gap(ink) if gap is None else gap)
     if graph.n < 1:
         raise IrodoriError("the line art has no paper regions")
     return graph

@@ -271,19 +271,25 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         return FileResponse(path, headers={"Cache-Control": "no-cache"})
 
     async def run_job(request: Request, op: str, fmt: str, lineart: UploadFile, hints: str | None,
-                      method: str | None, options: str | None, reference: UploadFile | None,
-                      reference_lines: UploadFile | None, regions: bool = True,
+                      method: str | None, options: str | None, reference: list[UploadFile] | None,
+                      reference_lines: list[UploadFile] | None, regions: bool = True,
                       shading: str | None = None, hint_layer: UploadFile | None = None) -> Response:
         name = method or default_method()
         if name not in method_names():
             return _error(422, f"unknown method {name!r}; available: {', '.join(method_names())}")
         data = await lineart.read()
-        ref = await reference.read() if reference is not None else None
-        ref_lines = await reference_lines.read() if reference_lines is not None else None
+        # Several references (front, back, another outfit): the field repeated, lines paired in order.
+        refs = [b for b in [await f.read() for f in reference or []] if b]
+        ref_lines = [b for b in [await f.read() for f in reference_lines or []] if b]
+        if ref_lines and len(refs) > 1 and len(ref_lines) != len(refs):
+            return _error(400, f"{len(refs)} references but {len(ref_lines)} reference_lines; "
+                               "give one line art per reference (in the same order) or none")
         layer = await hint_layer.read() if hint_layer is not None else None
-        job = Job(op=op, lineart=data, method=name, hints=hints, options=options, reference=ref or None,
-                  reference_lines=ref_lines or None, fmt=fmt, max_pixels=config.max_pixels,
-                  regions=regions, shading=shading, hint_layer=layer or None)
+        job = Job(op=op, lineart=data, method=name, hints=hints, options=options,
+                  reference=refs[0] if refs else None, reference_lines=ref_lines[0] if ref_lines else None,
+                  more_references=tuple(refs[1:]), more_reference_lines=tuple(ref_lines[1:]),
+                  fmt=fmt, max_pixels=config.max_pixels, regions=regions, shading=shading,
+                  hint_layer=layer or None)
         key = hashlib.sha1(data).hexdigest()
         pool: WorkerPool = request.app.state.pool
         try:
@@ -332,8 +338,10 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         hint_layer: UploadFile | None = File(None, description=hint_layer_doc),
         method: str | None = Form(None, description=method_doc),
         options: str | None = Form(None, description=options_doc),
-        reference: UploadFile | None = File(None, description="a coloured page of the same character"),
-        reference_lines: UploadFile | None = File(None, description="the reference's line art"),
+        reference: list[UploadFile] | None = File(None, description="a coloured page of the same character "
+                                                  "(repeat the field for several: method match uses them all)"),
+        reference_lines: list[UploadFile] | None = File(None, description="the reference's line art "
+                                                        "(one per reference, in the same order)"),
         format: str | None = Form(None, description="png (default) or json"),
         format_query: str | None = Query(None, alias="format", description="png or json (form field wins)"),
         regions: bool = Form(True, description="with format=json: include the region id map"),
@@ -360,8 +368,10 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
         hint_layer: UploadFile | None = File(None, description=hint_layer_doc),
         method: str | None = Form(None, description=method_doc),
         options: str | None = Form(None, description=options_doc),
-        reference: UploadFile | None = File(None, description="a coloured page of the same character"),
-        reference_lines: UploadFile | None = File(None, description="the reference's line art"),
+        reference: list[UploadFile] | None = File(None, description="a coloured page of the same character "
+                                                  "(repeat the field for several: method match uses them all)"),
+        reference_lines: list[UploadFile] | None = File(None, description="the reference's line art "
+                                                        "(one per reference, in the same order)"),
         shading: str | None = Form(None, description=shading_doc),
     ) -> Response:
         """Colour the line art and return its layers as an ORA or PSD file."""

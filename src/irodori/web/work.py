@@ -73,6 +73,8 @@ class Job:
     options: str | None = None
     reference: bytes | None = None
     reference_lines: bytes | None = None
+    more_references: tuple[bytes, ...] = ()
+    more_reference_lines: tuple[bytes, ...] = ()
     fmt: str = "png"
     max_pixels: int = 16_000_000
     regions: bool = True
@@ -418,14 +420,22 @@ def _decode_hint_layer(job: Job, shape: tuple[int, int]) -> Hints:
     return Hints.from_rgba(layer)
 
 
-def _decode_reference(job: Job) -> Reference:
+def _decode_reference(job: Job) -> Reference | list[Reference]:
+    """The job's reference, or a list of them when several were sent (400 for a bad one)."""
     from ..pipeline import load_reference
 
     assert job.reference is not None
-    _check_pixels(job.reference, "reference", job.max_pixels)
-    if job.reference_lines is not None:
-        _check_pixels(job.reference_lines, "reference lines", job.max_pixels)
-    try:
-        return load_reference(job.reference, job.reference_lines, job.max_pixels)  # type: ignore[arg-type]
-    except IrodoriError as e:
-        raise Rejected(400, f"reference: {e}") from None
+    colors = (job.reference,) + tuple(job.more_references)
+    lines = ((job.reference_lines,) + tuple(job.more_reference_lines)) if job.reference_lines is not None \
+        else (None,) * len(colors)
+    refs = []
+    for i, (c, ln) in enumerate(zip(colors, lines)):
+        what = "reference" if len(colors) == 1 else f"reference {i + 1}"
+        _check_pixels(c, what, job.max_pixels)
+        if ln is not None:
+            _check_pixels(ln, f"{what} lines", job.max_pixels)
+        try:
+            refs.append(load_reference(c, ln, job.max_pixels))  # type: ignore[arg-type]
+        except IrodoriError as e:
+            raise Rejected(400, f"{what}: {e}") from None
+    return refs[0] if len(refs) == 1 else refs
