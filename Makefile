@@ -25,6 +25,9 @@ $(STAMP_RUN): pyproject.toml | $(BIN)/python
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# The Hint-AUC protocol (irodori eval --protocol hintauc): hintauc (MIT) pins astropy<6 for a path
+	# method irodori does not use ('geodesic' needs nothing more), which would pull NumPy 1: no deps.
+	$(BIN)/pip install --quiet --no-deps 'hintauc==0.3.3'
 	touch $(STAMP_DEV) $(STAMP_RUN)
 
 demo: $(STAMP_RUN)

@@ -605,6 +605,8 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
 
     on_paper = area > 0
     sel = (raw > 0) & on_paper
+    rows, cols = np.flatnonzero((raw > 0).any(axis=1)), np.flatnonzero((raw > 0).any(axis=0))
+    box = ((int(rows[0]), int(rows[-1]) + 1), (int(cols[0]), int(cols[-1]) + 1))  # the hints' bounding box
     report["on_ink_pixels"] = int(np.count_nonzero((raw > 0) & ~on_paper))
     # weights of the hint pixels on paper only (a page-sized float map would cost 16 bytes a pixel)
     weight = 1.0 + CENTRE_WEIGHT * ((centre[sel] == raw[sel]) & (centre[sel] > 0))
@@ -619,7 +621,8 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
         total = np.bincount(blob[sel], weights=weight, minlength=n_blob)
         blob_colour = np.zeros(n_blob, np.int64)
         blob_colour[blob[raw > 0]] = raw[raw > 0]
-        touching = _touching_blobs(np.where(on_paper, blob, 0), blob_colour)
+        (y0, y1), (x0, x1) = box
+        touching = _touching_blobs(np.where(on_paper[y0:y1, x0:x1], blob[y0:y1, x0:x1], 0), blob_colour)
         if not len(touching):
             break
         heavier = np.full(n_blob, -1, np.int64)
@@ -649,7 +652,7 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
     # a hint's paper cut into pieces by the lines it crosses: pieces that weigh little
     # against the hint's main piece are strays (one spilling over a line, even where the
     # two sides join far away)
-    piece = _blobs(np.where(sel, raw, 0), connectivity=1).astype(np.int64)
+    piece = _blobs(np.where(sel, raw, 0), connectivity=1)
     n_piece = int(piece.max()) + 1
     inv = piece[sel]
     w = np.bincount(inv, weights=weight, minlength=n_piece)
@@ -671,13 +674,15 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
 
     dist = cv2.distanceTransform(on_paper.view(np.uint8), cv2.DIST_L2, 3)
     area_depth = np.zeros(n_areas, np.float32)
-    np.maximum.at(area_depth, area.ravel(), dist.ravel())
+    step = max(1, int(math.sqrt(area.size / 250_000)))  # a regular subsample: depths to within a pixel or two
+    np.maximum.at(area_depth, area[::step, ::step].ravel(), dist[::step, ::step].ravel())
     piece_depth = np.zeros(n_piece, np.float32)
     np.maximum.at(piece_depth, inv, dist[sel])
-    inner = cv2.distanceTransform((raw > 0).view(np.uint8) if raw.dtype == np.uint8 else
-                                  (raw > 0).astype(np.uint8), cv2.DIST_L2, 3)
+    (y0, y1), (x0, x1) = box
+    inner = cv2.distanceTransform(np.pad((raw[y0:y1, x0:x1] > 0).astype(np.uint8), 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    hit = raw[y0:y1, x0:x1] > 0
     width = np.zeros(n_blob, np.float32)
-    np.maximum.at(width, blob[raw > 0], 2.0 * inner[raw > 0])
+    np.maximum.at(width, blob[y0:y1, x0:x1][hit], 2.0 * inner[hit])
     reach = np.maximum(width[p_blob], SLIVER_PX)
     sliver = (piece_depth <= reach) & (area_depth[p_area] >= 2 * reach) & (w < best[p_blob])
     strong_pair = (w >= STRAY_SHARE * best[p_blob]) & ~on_line[p_blob] & ~sliver
