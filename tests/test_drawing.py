@@ -114,3 +114,23 @@ def test_hint_blobs_match_skimage_labelling():
         h, w = rng.integers(1, 40, 2)
         a = (rng.integers(0, 4, (h, w)) * (rng.random((h, w)) < rng.uniform(0.05, 0.9))).astype(np.int32)
         np.testing.assert_array_equal(_blobs(a), label(a, background=0, connectivity=2))
+
+
+def test_opencv_composite_and_line_layer_are_bit_identical_to_numpy():
+    """compose runs in OpenCV; the pixels must equal the float32 NumPy arithmetic they replace."""
+    from irodori.compose import composite, lines_layer
+
+    rng = np.random.default_rng(0)
+    levels = (np.arange(256) / 255.0).astype(np.float32)
+    inks = [levels[:, None].repeat(256, 1), rng.random((64, 80)).astype(np.float32),
+            np.linspace(0, 1, 100001, dtype=np.float32).reshape(1, -1)]
+    for ink in inks:
+        h, w = ink.shape
+        flats = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+        flats[..., 3] = 255
+        if w == 256:
+            flats[..., :3] = np.arange(256, dtype=np.uint8)[None, :, None]
+        keep = np.float32(1.0) - ink
+        want = np.stack([np.clip(np.rint(flats[..., c] * keep), 0, 255) for c in range(3)], -1).astype(np.uint8)
+        np.testing.assert_array_equal(composite(flats, ink), want)
+        np.testing.assert_array_equal(lines_layer(ink), np.clip(np.rint(ink * 255.0), 0, 255).astype(np.uint8))
