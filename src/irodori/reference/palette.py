@@ -100,7 +100,7 @@ def quantize(colors: np.ndarray, ink: np.ndarray, max_colors: int = 16, min_shar
 
 def merge_shades(palette: Palette, classes: np.ndarray, areas: np.ndarray | None = None,
                  max_tint: float = 1.5, darkest: float = 0.45,
-                 min_contact: float = 0.01) -> tuple[Palette, np.ndarray, np.ndarray]:
+                 min_contact: float = 0.03) -> tuple[Palette, np.ndarray, np.ndarray]:
     """Map the light and shadow tones of a shaded reference to their base colour.
 
     A shaded reference holds, inside one area bounded by lines, a base colour
