@@ -20,12 +20,13 @@ from .errors import IrodoriError
 from .hints import Hints
 from .methods import Reference, Result, build_options, describe_methods, get_method
 from .methods.base import with_layers
+from .page import analyse_page, keep_white
 from .tones import TONE_MODES, ToneAnalysis, analyse_tones, tone_layer
 
 
 def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None,
              reference: Reference | list[Reference] | None = None, method: str = "fill",
-             tones: str = "drop", **options: Any) -> Result:
+             tones: str = "drop", page: bool = True, **options: Any) -> Result:
     """Colour a line drawing.
 
     Parameters
@@ -43,6 +44,8 @@ def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None,
         ``keep`` (as printed); ``off`` skips the analysis (the dots are lines).
         Black fills stay black unless a hint lies on them. Pages without tone
         are coloured as they are whatever this says.
+    page : keep a manga page's gutters and speech balloons white unless hinted
+        (:mod:`irodori.page`).
     **options : the method's options (see ``irodori methods``).
 
     Returns
@@ -79,6 +82,8 @@ def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None,
         result = _tones_back(result, analysis, hints, tones)
     if unused:
         result.meta["references_ignored"] = unused
+    if page:
+        result = _page_white(result, work, hints)
     result.meta.setdefault("method", method)
     result.meta.setdefault("options", {k: getattr(opts, k) for k in opts.__dataclass_fields__})
     result.meta["seconds"] = time.perf_counter() - start
@@ -151,6 +156,22 @@ def _tones_back(result: Result, analysis: ToneAnalysis, hints: Hints, mode: str)
 def _takes_drawing(cls: type) -> bool:
     """Whether a method's ``run`` accepts the prepared drawing (keyword ``drawing``)."""
     return "drawing" in inspect.signature(cls.run).parameters
+
+
+def _page_white(result: Result, drawing: Drawing, hints: Hints) -> Result:
+    """Unhinted gutters and speech balloons of a manga page stay paper."""
+    structure = drawing.memo("page", (), lambda: analyse_page(drawing.ink))
+    if not structure.white.any():
+        return result
+    mask = hints.rasterize(drawing.ink.shape)[1] if hints else np.zeros(drawing.ink.shape, bool)
+    flats = keep_white(result.flats, structure, mask)
+    result.meta["page"] = {"panels": len(structure.boxes),
+                           "balloons": int(cv2.connectedComponents(structure.balloons.view(np.uint8))[0] - 1),
+                           "white": round(float(structure.white.mean()), 4)}
+    if flats is result.flats:
+        return result
+    result.flats = flats
+    return with_layers(result, [])
 
 
 def list_methods() -> list[dict[str, Any]]:

@@ -181,7 +181,10 @@ def analyse_tones(ink: np.ndarray, window: int = 25, density: float = 0.25, swin
         where = cv2.dilate(where.view(np.uint8), _disk(1)) > 0
         top = desc - np.clip(cv2.morphologyEx(desc, cv2.MORPH_OPEN, k), 0, 1)
         line_ink = np.clip((top - ridge / 2) / np.maximum(1.0 - plateau - ridge / 2, 0.05), 0, 1)
-        line_ink = np.where(blk, sub, np.minimum(line_ink, np.maximum(sub, 0)))
+        # Where the blurred ridge is strong, the page's own ink is the line's (a line along the
+        # axis of an axis-aligned screen loses much of itself in the notch).
+        core = (smooth - plateau) > ridge
+        line_ink = np.where(blk | core, sub, np.minimum(line_ink, np.maximum(sub, 0)))
         f = np.where(m, np.where(where, line_ink, 0.0), free[box]).astype(np.float32)
         alt = _up(alt2, box)
         area = _snap(f, m, alt, window)

@@ -396,7 +396,7 @@ def make_page(pairs: list[tuple[np.ndarray, np.ndarray]], height: int = 1200, wi
     kind_hi = np.zeros((H, W), np.uint8)
     colors = np.full((height, width, 3), 255, np.uint8)
     inside = np.zeros((height, width), bool)
-    border_w = max(2, int(round(0.0025 * width)))
+    border_w = max(2, int(round(0.003 * width)))
     balloon = np.zeros((height, width), bool)
     text = np.zeros((height, width), bool)
     balloon_hi = np.zeros((H, W), np.uint8)
@@ -542,7 +542,7 @@ def _balloon(rng: np.random.Generator, box: tuple[int, int, int, int], s: float,
         return
     cx = rng.uniform(x0 * s + ax + 6 * s, x1 * s - ax - 6 * s)
     cy = rng.uniform(y0 * s + ay + 6 * s, y1 * s - ay - 6 * s)
-    lw = max(1, int(round(border_w * 0.8 * s)))
+    lw = max(2, int(round(border_w * 0.8 * s)))
     # Tail: a narrow triangle pointing away from the centre, towards the speaker.
     ang = rng.uniform(0, 2 * np.pi)
     base = np.array([cx, cy])
@@ -555,9 +555,11 @@ def _balloon(rng: np.random.Generator, box: tuple[int, int, int, int], s: float,
     cv2.ellipse(shape, (int(cx), int(cy)), (int(ax), int(ay)), 0, 0, 360, 1, -1)
     if tip_ok:
         cv2.fillPoly(shape, [np.round(tail).astype(np.int32)], 1)
+    near = cv2.dilate(fill_hi, cv2.getStructuringElement(cv2.MORPH_RECT, (int(6 * s) | 1,) * 2))
+    if (near & shape).any():  # letterers keep balloons apart
+        return
     # Outline = the shape's edge band; a later balloon hides what it covers.
-    edge = cv2.morphologyEx(shape, cv2.MORPH_GRADIENT, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (lw, lw)))
-    edge &= shape
+    edge = shape - cv2.erode(shape, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * lw + 1, 2 * lw + 1)))
     fill_hi[shape > 0] = 1
     outline_hi[shape > 0] = 0
     outline_hi[edge > 0] = 1
