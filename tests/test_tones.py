@@ -130,3 +130,43 @@ def test_black_fill_stays_black_or_takes_its_hint():
     assert np.abs(blue.image[45:55, 45:115].astype(int) - (30, 60, 200)).max() <= 2
     assert blue.meta.get("black_fills_coloured") == 1
     assert (blue.image[62:68, 62:98] > 150).all()  # the highlight is not painted over
+
+
+@pytest.fixture(scope="module")
+def small_page():
+    pairs = [(d.ink, d.colors) for d in (make_lineart(256, 256, seed=s) for s in range(3))]
+    return manga.make_page(pairs, height=720, width=512, seed=3, supersample=2.0, balloons=(1, 2))
+
+
+def test_page_structure_finds_panels_gutters_and_balloons(small_page):
+    from irodori.page import analyse_page
+    p = small_page
+    s = analyse_page(analyse_tones(p.page).ink)
+    assert len(s.boxes) == len(p.panels)
+    assert _iou(s.gutter, p.gutter) > 0.97
+    assert _iou(s.balloons, p.balloon) > 0.9
+    # A single drawing is not a page; its face (eyes, mouth) is not a balloon.
+    d = make_lineart(384, 384, seed=2)
+    s1 = analyse_page(d.ink)
+    assert not s1.is_page and not s1.balloons.any()
+
+
+def test_gutters_and_balloons_stay_white_unless_hinted(small_page):
+    p = small_page
+    inside = p.colors[..., 0] >= 0  # every pixel
+    x, y = np.argwhere(p.balloon & ~p.text & (p.lines < 0.1))[len(np.argwhere(p.balloon)) // 3][::-1]
+    gx, gy = 3, 3
+    figure = np.argwhere(~p.gutter & ~p.balloon & (p.lines < 0.1) & inside)[0][::-1]
+    hints = Hints((Point(float(figure[0]), float(figure[1]), (200, 40, 40), 2),))
+    r = irodori.colorize(p.page, hints)
+    paper = (p.lines < 0.1)
+    for m in (p.gutter & paper, p.balloon & paper):
+        img = r.image[m].astype(int)
+        assert ((img.max(1) - img.min(1)) <= 4).mean() >= 0.99  # no colour added
+    assert r.meta["page"]["panels"] == len(p.panels)
+    # A hint inside a balloon colours it.
+    hinted = irodori.colorize(p.page, Hints(hints.items + (Point(float(x), float(y), (40, 200, 40), 2),)))
+    assert hinted.image[int(y), int(x), 1] > hinted.image[int(y), int(x), 0] + 60
+    off = irodori.colorize(p.page, hints, page=False)
+    assert "page" not in off.meta
+    del gx, gy

@@ -88,12 +88,12 @@ def analyse_page(ink: np.ndarray, min_panels: int = 2, min_glyphs: int = 3) -> P
     if len(boxes) < min_panels:
         boxes, panels = [], np.zeros((h, w), np.int32)
     gutter = outside & (ink < 0.5) if boxes else np.zeros((h, w), bool)
-    balloons = _balloons(ink, lab, stats, n, border, min_glyphs)
+    balloons = _balloons(ink, lab, stats, n, border, min_glyphs, boxes)
     return PageStructure(panels=panels, gutter=gutter, balloons=balloons, boxes=tuple(boxes))
 
 
 def _balloons(ink: np.ndarray, lab: np.ndarray, stats: np.ndarray, n: int, border: np.ndarray,
-              min_glyphs: int) -> np.ndarray:
+              min_glyphs: int, boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
     h, w = ink.shape
     out = np.zeros((h, w), bool)
     is_border = np.zeros(n, bool)
@@ -101,6 +101,10 @@ def _balloons(ink: np.ndarray, lab: np.ndarray, stats: np.ndarray, n: int, borde
     for i in range(1, n):
         x, y, bw, bh, area = stats[i]
         if is_border[i] or area < 300 or bw * bh > 0.08 * h * w or bw < 20 or bh < 12:
+            continue
+        # Not a panel's whole background: a balloon is small beside its panel.
+        if any(px0 <= x and py0 <= y and x + bw <= px1 and y + bh <= py1 and bw * bh > 0.4 * (px1 - px0) * (py1 - py0)
+               for px0, py0, px1, py1 in boxes):
             continue
         piece = (lab[y:y + bh, x:x + bw] == i).view(np.uint8)
         filled = _fill_holes(piece)
