@@ -170,3 +170,46 @@ def test_gutters_and_balloons_stay_white_unless_hinted(small_page):
     off = irodori.colorize(p.page, hints, page=False)
     assert "page" not in off.meta
     del gx, gy
+
+
+# ------------------------------------------------------------------ command line, batch, layers
+
+def _toned_file(tmp_path, name="page.png"):
+    from PIL import Image
+    d = make_lineart(256, 256, seed=4)
+    t = manga.tone_drawing(d.ink, d.colors, seed=0, style=manga.ToneStyle(kinds=KINDS["dot"]))
+    path = tmp_path / name
+    Image.fromarray(np.rint((1 - t.page) * 255).astype(np.uint8)).save(path)
+    hints = d.hints().to_json(tmp_path / (path.stem + ".hints.json"))
+    return path, hints, d
+
+
+def test_cli_tones_shade_writes_a_tone_layer(tmp_path, capsys):
+    import zipfile
+
+    from irodori.cli import main
+    page, hints, d = _toned_file(tmp_path)
+    out, ora = tmp_path / "out.png", tmp_path / "out.ora"
+    rc = main(["colorize", str(page), "-o", str(out), "--hints", str(hints), "--layers", str(ora),
+               "--tones", "shade"])
+    assert rc == 0, capsys.readouterr().err
+    stack = zipfile.ZipFile(ora).read("stack.xml").decode()
+    assert 'name="tone"' in stack and "svg:multiply" in stack
+    rc = main(["colorize", str(page), "-o", str(tmp_path / "x.png"), "--tones", "fade"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("error: unknown tones mode 'fade'")
+
+
+def test_batch_colours_a_toned_chapter(tmp_path):
+    from irodori.batch import run_batch
+    from irodori.io import read_rgb
+    pages = tmp_path / "chapter"
+    pages.mkdir()
+    _, _, d = _toned_file(pages, "p01.png")
+    report = run_batch(pages, tmp_path / "out", tones="drop")
+    assert len(report.done) == 1 and not report.failed
+    run_batch(pages, tmp_path / "off", tones="off")
+    dropped = _paper_share(read_rgb(tmp_path / "out" / "p01.png"), d)
+    assert dropped > _paper_share(read_rgb(tmp_path / "off" / "p01.png"), d) + 0.03
+    with pytest.raises(IrodoriError, match="tones"):
+        run_batch(pages, tmp_path / "out2", tones="fade")

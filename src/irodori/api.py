@@ -21,7 +21,7 @@ from .hints import Hints
 from .methods import Reference, Result, build_options, describe_methods, get_method
 from .methods.base import with_layers
 from .page import analyse_page, keep_white
-from .tones import TONE_MODES, ToneAnalysis, analyse_tones, tone_layer
+from .tones import ToneAnalysis, analyse_tones, check_tones, tone_layer
 
 
 def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None,
@@ -55,8 +55,7 @@ def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None,
     """
     drawing = prepare(ink, copy=False)  # a plain array: a drawing for this call only
     ink = drawing.ink
-    if tones not in TONE_MODES:
-        raise IrodoriError(f"unknown tones mode {tones!r}; expected one of {', '.join(TONE_MODES)}")
+    check_tones(tones)
     colorizer = get_method(method)
     opts = build_options(colorizer, options)
     hints = hints if hints is not None else Hints()

@@ -25,6 +25,7 @@ from .errors import IrodoriError
 from .hints import Hints
 from .io import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
 from .methods import Reference, build_options, get_method
+from .tones import check_tones
 
 HINT_NAMES = ("{stem}.hints.json", "{stem}.json", "{stem}.hints.png")
 
@@ -89,8 +90,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(method: str, options: dict[str, Any], reference: Reference | None, max_pixels: int,
-                 shading: dict[str, Any] | None = None) -> None:
-    _WORKER.update(method=method, options=options, reference=reference, max_pixels=max_pixels, shading=shading)
+                 shading: dict[str, Any] | None = None, tones: str = "drop", page: bool = True) -> None:
+    _WORKER.update(method=method, options=options, reference=reference, max_pixels=max_pixels, shading=shading,
+                   tones=tones, page=page)
 
 
 def _run_page(page: Page, overwrite: bool) -> tuple[str, str]:
@@ -104,7 +106,8 @@ def _run_page(page: Page, overwrite: bool) -> tuple[str, str]:
             hints = None
         colorize_file(page.lineart, Outputs(page.out, overwrite=overwrite), hints, _WORKER["method"],
                       _WORKER["options"], _WORKER["reference"], _WORKER["max_pixels"],
-                      shading=_WORKER.get("shading"))
+                      shading=_WORKER.get("shading"), tones=_WORKER.get("tones", "drop"),
+                      page=_WORKER.get("page", True))
         return "done", ""
     except IrodoriError as e:
         return "failed", str(e)
@@ -117,7 +120,8 @@ def run_batch(pages_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
               hints_dir: str | os.PathLike[str] | None = None, workers: int = 1, overwrite: bool = False,
               max_pixels: int = DEFAULT_MAX_PIXELS,
               progress: Callable[[int], Iterator[Any]] | None = None,
-              shading: dict[str, Any] | None = None) -> BatchReport:
+              shading: dict[str, Any] | None = None, tones: str = "drop",
+              page: bool = True) -> BatchReport:
     """Colour every page of ``pages_dir`` into ``out_dir`` (created if missing).
 
     Parameters
@@ -129,6 +133,7 @@ def run_batch(pages_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     overwrite : recolour pages whose output exists instead of skipping them.
     progress : optional wrapper ``f(total) -> context`` with ``update(n)`` (a tqdm factory).
     shading : keyword arguments of :func:`irodori.shade` for every page, or None.
+    tones, page : manga-page settings of :func:`irodori.colorize` (a chapter of toned pages).
 
     Returns
     -------
@@ -141,6 +146,7 @@ def run_batch(pages_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
         raise IrodoriError(f"method {method!r} needs a coloured reference (--reference)")
     if workers < 1:
         raise IrodoriError(f"--workers must be >= 1, got {workers}")
+    check_tones(tones)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise IrodoriError(f"output folder is a file: {out}")
@@ -158,7 +164,7 @@ def run_batch(pages_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     bar = progress(len(todo)) if progress is not None else None
     try:
         if workers == 1 or len(todo) <= 1:
-            _init_worker(method, opts, reference, max_pixels, shading)
+            _init_worker(method, opts, reference, max_pixels, shading, tones, page)
             for p in todo:
                 _record(report, p, _run_page(p, overwrite))
                 if bar is not None:
@@ -167,7 +173,7 @@ def run_batch(pages_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
             ctx = mp.get_context("spawn")  # no fork: torch/onnxruntime threads do not survive it
             with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx,
                                      initializer=_init_worker,
-                                     initargs=(method, opts, reference, max_pixels, shading)) as pool:
+                                     initargs=(method, opts, reference, max_pixels, shading, tones, page)) as pool:
                 futures = {pool.submit(_run_page, p, overwrite): p for p in todo}
                 for fut in as_completed(futures):
                     try:

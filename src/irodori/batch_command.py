@@ -33,6 +33,10 @@ def batch_cmd(
                                         help="Light direction in degrees, with --shade cel or soft (default 315,45: upper left)."),
     line_color: bool = typer.Option(False, "--line-color", help="Colour the lines after the areas beside them."),
     shade_strength: Optional[float] = typer.Option(None, "--shade-strength", help="Shadow opacity 0-1 (default 0.6)."),
+    tones: str = typer.Option("drop", "--tones", help="Screentone on manga pages: drop (colour replaces it), "
+                              "shade (a light multiply layer), keep (as printed), off (no analysis)."),
+    page_white: bool = typer.Option(True, "--page-white/--no-page-white", help="Keep gutters and speech "
+                                    "balloons white unless hinted."),
 ) -> None:
     """Colour every page of a folder with one method; skips pages already done, reports failures.
 
@@ -52,7 +56,7 @@ def batch_cmd(
     ref = load_references(reference, reference_lines, max_pixels)
     report = run_batch(pages, out, method, options, ref, hints_dir, workers, overwrite, max_pixels,
                        progress=lambda n: tqdm(total=n, unit="page", file=sys.stderr, disable=n == 0),
-                       shading=shading)
+                       shading=shading, tones=tones, page=page_white)
     typer.echo(report.summary(), err=bool(report.failed))
     if report.failed:
         raise typer.Exit(1)

@@ -63,10 +63,15 @@ def colorize_cmd(
     line_color: bool = typer.Option(False, "--line-color", help="Colour the lines after the areas beside them "
                                                                 "(colour trace), also without shading."),
     shade_strength: Optional[float] = typer.Option(None, "--shade-strength", help="Shadow opacity 0-1 (default 0.6)."),
+    tones: str = typer.Option("drop", "--tones", help="Screentone on a manga page: drop (colour replaces it), "
+                              "shade (a light multiply layer), keep (as printed), off (no analysis)."),
+    page_white: bool = typer.Option(True, "--page-white/--no-page-white", help="Keep a manga page's gutters "
+                                    "and speech balloons white unless hinted."),
 ) -> None:
     """Colour a line drawing from hints (or a reference) and write the picture, flats and layers."""
     from .pipeline import Outputs, check_method, colorize_file, load_references, parse_option
     from .shade import shading_options
+    from .tones import check_tones
 
     if max_pixels < 1:
         raise IrodoriError(f"--max-pixels must be >= 1, got {max_pixels}")
@@ -74,10 +79,12 @@ def colorize_cmd(
     if layers_per_colour and not layers:
         raise IrodoriError("--layers-per-colour needs --layers FILE (.ora or .psd)")
     shading = shading_options(shade, light, line_color, shade_strength)
+    check_tones(tones)
     outputs = Outputs(out, flats, tuple(layers), overwrite, layers_per_colour)
     outputs.check()
     check_method(method, options)
     ref = load_references(reference, reference_lines, max_pixels)
-    _, written = colorize_file(lineart, outputs, hints, method, options, ref, max_pixels, shading=shading)
+    _, written = colorize_file(lineart, outputs, hints, method, options, ref, max_pixels, shading=shading,
+                               tones=tones, page=page_white)
     for p in written:
         typer.echo(str(p))

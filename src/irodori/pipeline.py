@@ -147,7 +147,8 @@ def colorize_file(lineart: PathLike, outputs: Outputs, hints: PathLike | Hints |
                   method: str = "fill", options: dict[str, Any] | None = None,
                   reference: Reference | list[Reference] | None = None,
                   max_pixels: int = DEFAULT_MAX_PIXELS,
-                  shading: dict[str, Any] | None = None) -> tuple[Result, list[Path]]:
+                  shading: dict[str, Any] | None = None, tones: str = "drop",
+                  page: bool = True) -> tuple[Result, list[Path]]:
     """Colour the line art in ``lineart`` and write ``outputs``; returns the Result and written paths.
 
     Checks every output path first, then reads the line art and hints
@@ -156,7 +157,8 @@ def colorize_file(lineart: PathLike, outputs: Outputs, hints: PathLike | Hints |
     (its keyword arguments, see :func:`irodori.shade.shading_options`) when
     given, and writes the picture, the flats (RGBA) and the layered files
     (with the shading layers), each atomically, each with the line art's
-    resolution (dpi) when its file declares one.
+    resolution (dpi) when its file declares one. ``tones`` and ``page`` are
+    :func:`irodori.colorize`'s manga-page settings.
     """
     outputs.check()
     check_method(method, options)
@@ -168,7 +170,7 @@ def colorize_file(lineart: PathLike, outputs: Outputs, hints: PathLike | Hints |
             hint_set.validate(ink.shape)
     else:
         hint_set = load_hints(hints, ink.shape, max_pixels)
-    result = colorize(ink, hint_set, reference, method=method, **(options or {}))
+    result = colorize(ink, hint_set, reference, method=method, tones=tones, page=page, **(options or {}))
     if shading:
         from .shade import shade
 

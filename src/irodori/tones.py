@@ -51,6 +51,7 @@ Clip Studio Paint, "Convert to grayscale / remove tones"; the descreening
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from dataclasses import dataclass
 
@@ -185,7 +186,11 @@ def analyse_tones(ink: np.ndarray, window: int = 25, density: float = 0.25, swin
         # axis of an axis-aligned screen loses much of itself in the notch).
         core = (smooth - plateau) > ridge
         line_ink = np.where(blk | core, sub, np.minimum(line_ink, np.maximum(sub, 0)))
-        f = np.where(m, np.where(where, line_ink, 0.0), free[box]).astype(np.float32)
+        # The area's own outline, where a dark screen drowns its ridge: near the window's edge,
+        # ink that runs on straight for more than two periods (dots do not) is kept as line.
+        edge = _edge_lines(sub, m, p)
+        line_ink = np.where(edge, np.maximum(line_ink, sub), line_ink)
+        f = np.where(m, np.where(where | edge, line_ink, 0.0), free[box]).astype(np.float32)
         alt = _up(alt2, box)
         area = _snap(f, m, alt, window)
         f = _erase_specks(f, area, m, p)
@@ -271,6 +276,33 @@ def _descreen(sub: np.ndarray, m: np.ndarray, contrast: float = 6.0, low: float 
     spec[notch] = 0
     out = cv2.dft(spec, flags=cv2.DFT_INVERSE | cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)[:h, :w] + mean
     return np.where(m, out, sub).astype(np.float32), share, period
+
+
+def _edge_lines(sub: np.ndarray, m: np.ndarray, period: float) -> np.ndarray:
+    """Ink within a band around the edge of ``m`` that survives opening by a straight segment
+    ``2.5 * period`` long in one of four directions (outlines do, screen dots do not)."""
+    r = int(max(8, round(2 * period)))
+    band = (cv2.dilate(m.view(np.uint8), _disk(r)) > 0) & ~(cv2.erode(m.view(np.uint8), _disk(r)) > 0)
+    ink = ((sub > 0.35) & band).view(np.uint8)
+    if not ink.any():
+        return np.zeros_like(m)
+    kept = np.zeros(sub.shape, np.uint8)
+    for k in _segments(int(round(2.5 * period)) | 1):
+        kept |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, k)
+    return kept > 0
+
+
+@functools.lru_cache(maxsize=16)
+def _segments(n: int) -> tuple[np.ndarray, ...]:
+    """Structuring elements: straight one-pixel segments ``n`` long at eight angles."""
+    out = []
+    c = n // 2
+    for a in np.arange(8) * np.pi / 8:
+        k = np.zeros((n, n), np.uint8)
+        dx, dy = c * np.cos(a), c * np.sin(a)
+        cv2.line(k, (int(round(c - dx)), int(round(c - dy))), (int(round(c + dx)), int(round(c + dy))), 1, 1)
+        out.append(k)
+    return tuple(out)
 
 
 def _hysteresis(x: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -371,6 +403,12 @@ def _erase_specks(free: np.ndarray, mask: np.ndarray, coarse: np.ndarray, period
     out = free.copy()
     out[speck & zone] = 0.0
     return out
+
+
+def check_tones(mode: str) -> None:
+    """Raise IrodoriError unless ``mode`` is one of :data:`TONE_MODES`."""
+    if mode not in TONE_MODES:
+        raise IrodoriError(f"unknown tones mode {mode!r}; expected one of {', '.join(TONE_MODES)}")
 
 
 def apply_tones(image: np.ndarray, analysis: ToneAnalysis, mode: str = "drop", strength: float = 0.5
