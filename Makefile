@@ -76,13 +76,14 @@ train-default: install
 # results.csv, grids, plots) and refresh the README's "How the methods compare" block and its grid.
 # The whole test splits (241 + 161 pictures, every method, five hint settings) in two worker processes;
 # EVAL_ARGS="--workers 2 --limit 80" evaluates a hashed sample of 80 pictures per split instead.
+# --toned 40: the first 40 pictures of each split also as toned manga drawings (NAME+toned rows).
 EVAL_ARGS ?= --workers 2
 eval: install
 	test -f data/openmoji/manifest.csv || $(BIN)/irodori data build openmoji --out data/openmoji --quiet
 	test -f data/dicebear/manifest.csv || $(BIN)/irodori data build dicebear --out data/dicebear --quiet
 	test -f data/openclipart/manifest.csv || $(BIN)/irodori data build openclipart --out data/openclipart --quiet
 	mkdir -p reports
-	$(BIN)/irodori eval --data data/openmoji --data data/dicebear --data data/openclipart \
+	$(BIN)/irodori eval --data data/openmoji --data data/dicebear --data data/openclipart --toned 40 \
 		-o reports/eval --overwrite $(EVAL_ARGS)
 	$(BIN)/python -m irodori.eval.readme reports/eval README.md \
 		--grid reports/eval/grids/dicebear_16.png --grid-to docs/eval-grid.png

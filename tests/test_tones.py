@@ -213,3 +213,23 @@ def test_batch_colours_a_toned_chapter(tmp_path):
     assert dropped > _paper_share(read_rgb(tmp_path / "off" / "p01.png"), d) + 0.03
     with pytest.raises(IrodoriError, match="tones"):
         run_batch(pages, tmp_path / "out2", tones="fade")
+
+
+def test_eval_has_toned_rows_of_their_own(tmp_path):
+    from PIL import Image
+
+    from irodori.eval.compare import EvalConfig, run_eval
+    root = tmp_path / "shapes"
+    for sub in ("line", "color"):
+        (root / sub).mkdir(parents=True)
+    for s in range(2):
+        d = make_lineart(192, 192, seed=10 + s)
+        Image.fromarray(np.rint((1 - d.ink) * 255).astype(np.uint8)).save(root / "line" / f"s{s}.png")
+        Image.fromarray(d.colors).save(root / "color" / f"s{s}.png")
+    outcome = run_eval(EvalConfig(data=(root,), out=tmp_path / "report", methods="fill",
+                                  hints="per-region", toned=1, limit=1, progress=False, grid_images=1))
+    sets = {r["dataset"] for r in outcome.rows}
+    assert sets == {"shapes", "shapes+toned"}
+    assert sum(r["dataset"] == "shapes+toned" for r in outcome.rows) == 1
+    assert all(r["status"] == "ok" for r in outcome.rows)
+    assert "shapes+toned" in (tmp_path / "report" / "report.md").read_text()

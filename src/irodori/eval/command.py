@@ -31,6 +31,9 @@ def eval_cmd(
     grid_images: int = typer.Option(6, help="images per comparison grid"),
     option: List[str] = typer.Option([], "--option", metavar="METHOD.KEY=VALUE",
                                       help="a method's option, e.g. neural.model=runs/x/model.onnx (repeatable)"),
+    toned: int = typer.Option(0, help="also evaluate the first N images of each folder with ground truth "
+                              "rendered as toned manga drawings (screentone, black fills), as folders "
+                              "of their own (NAME+toned)"),
     overwrite: bool = typer.Option(False, help="replace an existing report"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
     protocol: str = typer.Option("compare", help="'compare': every method under simulated hints (report.md, "
@@ -69,6 +72,7 @@ def eval_cmd(
     config = EvalConfig(data=tuple(data), out=out, split=split, methods=methods, hints=hints,
                         limit=limit, mean_from=mean_from, fid_weights=fid_weights, workers=workers,
                         grid_images=grid_images, overwrite=overwrite, progress=not quiet, options=tuple(option),
+                        toned=toned,
                         command=command_line(sys.argv[1:] if sys.argv[1:2] == ["eval"] else ["eval", "..."]))
     outcome = run_eval(config)
     typer.echo(f"wrote {out}/report.md, results.csv ({len(outcome.rows)} rows), "

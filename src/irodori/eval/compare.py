@@ -54,6 +54,7 @@ class EvalConfig:
     overwrite: bool = False
     progress: bool = True
     options: tuple[str, ...] = ()
+    toned: int = 0
     command: str = field(default="", compare=False)
 
 
@@ -97,6 +98,8 @@ def run_eval(config: EvalConfig) -> EvalOutcome:
     method_list = harness.resolve_methods(config.methods)
     method_options = harness.parse_method_options(config.options, method_list)
     datasets = [eval_data.load(d, config.split, config.limit) for d in config.data]
+    if config.toned:  # manga-page renderings of the first images, rows of their own
+        datasets += [eval_data.toned_variant(d, config.toned) for d in datasets if d.has_truth]
     names = [d.name for d in datasets]
     if len(set(names)) != len(names):
         raise IrodoriError(f"two --data folders share the name {max(names, key=names.count)!r}")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import IrodoriError
@@ -44,6 +44,7 @@ class Item:
     reference_id: str | None = None
     reference_line: Path | None = None
     reference_color: Path | None = None
+    toned: bool = False  # evaluate a manga-page rendering of the line art (see toned_variant)
 
 
 @dataclass(frozen=True)
@@ -208,3 +209,25 @@ def train_colors(root: str | Path, limit: int | None = None) -> list[Path]:
         raise IrodoriError(f"--mean-from {root}: no training colour images found")
     paths.sort(key=lambda p: order_key(p.stem))
     return paths[:limit] if limit else paths
+
+
+def toned_variant(data: EvalData, n: int) -> EvalData:
+    """The first ``n`` images of a folder with ground truth as toned manga drawings, a folder of their own.
+
+    Each item's line art is rendered by :func:`irodori.data.manga.tone_drawing`
+    (screens by the lightness of its true colours, black fills, printed and
+    rescanned) when it is evaluated; hints are simulated on the clean line
+    art and scores are taken against the same truth, so its rows compare
+    with the clean folder's.
+    """
+    if not data.has_truth:
+        raise IrodoriError(f"{data.name}: toned variants need ground-truth colours")
+    if n < 1:
+        raise IrodoriError(f"--toned must be at least 1, got {n}")
+    name = f"{data.name}+toned"
+    items = tuple(replace(it, dataset=name, toned=True) for it in data.items[:n])
+    note = (f"{name}: {len(items)} images of {data.name} rendered as manga drawings (dot, line and gradient "
+            "screens at 50-85 lpi and black fills by the lightness of the true colours, printed at 2.5x and "
+            "rescanned: irodori.data.manga.tone_drawing); hints simulated on the clean line art, scored "
+            "against the same truth.")
+    return replace(data, name=name, items=items, notes=data.notes + (note,))

@@ -198,13 +198,22 @@ def evaluate_item(job: Job) -> ItemResult:
         if truth.shape[:2] != ink.shape:
             raise IrodoriError(f"{item.id}: line art is {ink.shape[1]}x{ink.shape[0]} but its colour "
                                f"image is {truth.shape[1]}x{truth.shape[0]}")
+    # A toned item is coloured from its manga-page rendering; hints and scores use the clean lines.
+    page = ink
+    if item.toned:
+        if truth is None:
+            raise IrodoriError(f"{item.id}: a toned variant needs the true colours")
+        from ..data.manga import tone_drawing
+
+        page = tone_drawing(ink, truth, seed=hint_seed(item.id, "toned") % 2**32).page
+        drawing = prepare(page, copy=False)
     reference = None
     if item.reference_line is not None and item.reference_color is not None:
         reference = Reference(colors=read_rgb(item.reference_color), ink=load_lineart(item.reference_line))
     fid = _fid_model(job.fid_weights) if job.fid_weights and truth is not None else None
     out = ItemResult(rows=[])
     if job.keep_images:
-        out.pictures[("", "line")] = np.repeat(np.clip(np.rint(255 * (1 - ink)), 0, 255)
+        out.pictures[("", "line")] = np.repeat(np.clip(np.rint(255 * (1 - page)), 0, 255)
                                                .astype(np.uint8)[..., None], 3, axis=2)
         if truth is not None:
             out.pictures[("", "truth")] = truth
