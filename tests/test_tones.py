@@ -233,3 +233,25 @@ def test_eval_has_toned_rows_of_their_own(tmp_path):
     assert sum(r["dataset"] == "shapes+toned" for r in outcome.rows) == 1
     assert all(r["status"] == "ok" for r in outcome.rows)
     assert "shapes+toned" in (tmp_path / "report" / "report.md").read_text()
+
+
+def test_studio_api_sends_tone_free_lines_and_the_tone_layer(tmp_path):
+    import base64
+    import io
+    import json
+
+    from fastapi.testclient import TestClient
+    from PIL import Image
+
+    from irodori.web.app import create_app
+    from irodori.web.config import StudioConfig
+    page, hints, _ = _toned_file(tmp_path)
+    with TestClient(create_app(StudioConfig(workers=1, timeout_s=60))) as c:
+        r = c.post("/api/colorize", data={"method": "fill", "hints": hints.read_text(), "format": "json",
+                                          "options": json.dumps({"tones": "shade"})},
+                   files={"lineart": ("page.png", page.read_bytes(), "image/png")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [layer["name"] for layer in body["layers"]] == ["tone"]
+    lines = np.asarray(Image.open(io.BytesIO(base64.b64decode(body["lines"]))))
+    assert lines.shape == (256, 256) and lines.mean() > np.asarray(Image.open(page)).mean()  # dots gone

@@ -20,7 +20,7 @@ from .errors import IrodoriError
 from .hints import Hints
 from .methods import Reference, Result, build_options, describe_methods, get_method
 from .methods.base import with_layers
-from .page import analyse_page, keep_white
+from .page import analyse_page, keep_white, panel_background
 from .tones import ToneAnalysis, analyse_tones, check_tones, tone_layer
 
 
@@ -82,7 +82,7 @@ def colorize(ink: "np.ndarray | Drawing", hints: Hints | None = None,
     if unused:
         result.meta["references_ignored"] = unused
     if page:
-        result = _page_white(result, work, hints)
+        result = _page_white(result, work, hints, getattr(opts, "background", "paper"))
     result.meta.setdefault("method", method)
     result.meta.setdefault("options", {k: getattr(opts, k) for k in opts.__dataclass_fields__})
     result.meta["seconds"] = time.perf_counter() - start
@@ -157,13 +157,23 @@ def _takes_drawing(cls: type) -> bool:
     return "drawing" in inspect.signature(cls.run).parameters
 
 
-def _page_white(result: Result, drawing: Drawing, hints: Hints) -> Result:
-    """Unhinted gutters and speech balloons of a manga page stay paper."""
+def _page_white(result: Result, drawing: Drawing, hints: Hints, background: str = "paper") -> Result:
+    """Unhinted gutters and speech balloons of a manga page stay paper, and (``background`` paper)
+    unhinted panel backgrounds too."""
     structure = drawing.memo("page", (), lambda: analyse_page(drawing.ink))
     if not structure.white.any():
         return result
-    mask = hints.rasterize(drawing.ink.shape)[1] if hints else np.zeros(drawing.ink.shape, bool)
+    if hints:
+        _, mask, transparent = hints.rasterize(drawing.ink.shape)
+    else:
+        mask = transparent = np.zeros(drawing.ink.shape, bool)
     flats = keep_white(result.flats, structure, mask)
+    if structure.is_page and background == "paper":
+        # The background rule inside each panel: an unhinted panel background stays paper.
+        inner = panel_background(drawing.ink, structure, mask, transparent)
+        if inner.any():
+            flats = flats.copy() if flats is result.flats else flats
+            flats[inner] = (255, 255, 255, 0)
     result.meta["page"] = {"panels": len(structure.boxes),
                            "balloons": int(cv2.connectedComponents(structure.balloons.view(np.uint8))[0] - 1),
                            "white": round(float(structure.white.mean()), 4)}

@@ -157,6 +157,52 @@ def _fill_holes(piece: np.ndarray) -> np.ndarray:
     return (flood != 2)[1:-1, 1:-1]
 
 
+def panel_background(ink: np.ndarray, structure: PageStructure, hint_mask: np.ndarray,
+                     transparent: np.ndarray | None = None) -> np.ndarray:
+    """Pixels of unhinted panel backgrounds: the core background rule applied inside each panel.
+
+    :func:`irodori.background.background_regions` ("an unhinted area open to
+    the picture's border stays paper") is run on each panel's interior, whose
+    border is the inner edge of its frame, so a panel's background the
+    artist did not dot stays paper like the page's own. ``hint_mask (H, W)
+    bool``: coloured hints; ``transparent``: transparent hints. Returns
+    ``(H, W) bool``.
+    """
+    from .background import background_regions
+    from .regions import build_region_graph
+
+    h, w = ink.shape
+    out = np.zeros((h, w), bool)
+    for x0, y0, x1, y1 in structure.boxes:
+        t = _frame_width(ink, (x0, y0, x1, y1))
+        cx0, cy0, cx1, cy1 = x0 + t, y0 + t, x1 - t, y1 - t
+        if cx1 - cx0 < 16 or cy1 - cy0 < 16:
+            continue
+        crop = np.ascontiguousarray(ink[cy0:cy1, cx0:cx1])
+        rg = build_region_graph(crop)
+        lab = rg.labels
+        hinted = np.zeros(rg.n, bool)
+        hm = hint_mask[cy0:cy1, cx0:cx1]
+        hinted[np.unique(lab[hm & (lab >= 0)])] = True
+        clear = np.zeros(rg.n, bool)
+        if transparent is not None:
+            tm = transparent[cy0:cy1, cx0:cx1]
+            clear[np.unique(lab[tm & (lab >= 0)])] = True
+        paper = background_regions(rg, crop, hinted | clear, clear) & ~(hinted & ~clear)
+        out[cy0:cy1, cx0:cx1] = paper[np.maximum(lab, 0)] & (lab >= 0)
+    return out
+
+
+def _frame_width(ink: np.ndarray, box: tuple[int, int, int, int]) -> int:
+    """Rows of ink from a panel box's edge inwards before its paper starts (the frame), plus one."""
+    x0, y0, x1, y1 = box
+    mid = ink[y0:y1, (x0 + x1) // 2]
+    t = 0
+    while t < min(20, len(mid) // 4) and (ink[y0 + t, x0:x1] >= 0.3).mean() > 0.5:
+        t += 1
+    return t + 1
+
+
 def keep_white(flats: np.ndarray, structure: PageStructure, hint_mask: np.ndarray) -> np.ndarray:
     """Unfill gutters and balloons the artist did not hint.
 

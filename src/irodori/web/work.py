@@ -300,6 +300,8 @@ def result_json(result: Result, regions: bool = True) -> dict[str, Any]:
     }
     if regions and result.regions is not None:
         out["regions"] = _b64png(encode_regions(result.regions))
+    if "tones" in result.meta:  # a manga page: the lines the method coloured, screentone lifted off
+        out["lines"] = _b64png(255 - result.lines)
     out["layers"] = [{"name": layer.name, "blend": layer.blend, "visible": layer.visible,
                       "opacity": layer.opacity, "rgba": _b64png(layer.rgba)} for layer in result.layers]
     return out

@@ -65,6 +65,7 @@ export async function colorize(fields, signal) {
   return {
     image: b64Blob(data.image), flats: b64Blob(data.flats),
     regions: data.regions ? b64Blob(data.regions) : null,
+    lines: data.lines ? b64Blob(data.lines) : null,
     seconds: data.seconds, width: data.width, height: data.height, method: data.method, meta: data.meta || {},
     layers: (data.layers || []).map((l) => ({ name: l.name, blend: l.blend, blob: b64Blob(l.rgba) })),
   };

@@ -509,6 +509,7 @@ async function loadImage(blob, name, example = false, saved = null) {
   state.result = null;
   for (const c of Object.values(canvases)) { c.width = width; c.height = height; }
   drawLines(bitmap);
+  state.ownLines = ctx.lines.getImageData(0, 0, width, height);
   bitmap.close?.();
   ctx.flats.clearRect(0, 0, width, height);
   stage.dataset.state = "loaded";
@@ -713,11 +714,31 @@ function fields() {
   return {
     shading: shading.fields(),
     lineart: state.image.blob, lineartName: state.image.name, hints: store.toJSON(),
-    method: state.method.name, options: state.options,
+    method: state.method.name, options: { ...state.options, tones: $("tones").value },
     reference: state.method.capabilities.needs_reference ? state.reference : null,
     referenceLines: state.method.capabilities.needs_reference ? state.referenceLines : null,
   };
 }
+
+// A manga page: the server lifted the screentone off the lines it coloured; show those lines,
+// and the tone layer (multiply) over the flats when the artist keeps it. Plain drawings keep their own.
+async function showTones(res) {
+  if (res.lines) {
+    const lines = await createImageBitmap(res.lines);
+    drawLines(lines);
+    lines.close?.();
+  } else if (state.ownLines) {
+    ctx.lines.putImageData(state.ownLines, 0, 0);
+  }
+  const tone = res.layers.find((l) => l.name === "tone");
+  if (!tone) return;
+  const bitmap = await createImageBitmap(tone.blob);
+  ctx.flats.globalCompositeOperation = "multiply";
+  ctx.flats.drawImage(bitmap, 0, 0);
+  ctx.flats.globalCompositeOperation = "source-over";
+  bitmap.close?.();
+}
+$("tones").addEventListener("change", () => schedule(0));
 
 function schedule(delay = DEBOUNCE_MS) {
   clearTimeout(state.timer);
@@ -750,6 +771,7 @@ async function run() {
     ctx.flats.clearRect(0, 0, bitmap.width, bitmap.height);
     ctx.flats.drawImage(bitmap, 0, 0);
     await shading.draw(res.layers);
+    await showTones(res);
     state.result = { ...res, version, background: backgroundColour() };
     stage.dataset.resultVersion = String(version);
     clearError();
