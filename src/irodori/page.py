@@ -11,11 +11,11 @@ Detection works on the tone-free ink (see :mod:`irodori.tones`):
 
 * **panels**: the page is a page when the paper open to its edge (the
   gutter) surrounds at least two large, nearly rectangular islands (an
-  island fills at least 85 % of its bounding box): those islands are the
-  panels;
+  island fills at least 85 % of its bounding box) that together cover at
+  least half the page: those islands are the panels;
 * **balloons**: paper pieces inside panels that, with their holes filled,
   are convex (solidity >= 0.88), not too big, and whose holes include at
-  least ``min_glyphs`` small ink marks of similar height, at least three of
+  least ``min_glyphs`` small ink marks of similar height, three or more of
   them on one baseline, in a block centred in the piece (lettering); the
   balloon is the piece with its holes (the lettering).
 """
@@ -67,8 +67,7 @@ def analyse_page(ink: np.ndarray, min_panels: int = 2, min_glyphs: int = 3) -> P
 
     Returns
     -------
-    PageStructure (empty masks when the picture is not a page of panels;
-    balloons are still looked for inside the whole picture then).
+    PageStructure (empty masks when the picture is not a page of panels).
     """
     h, w = ink.shape
     paper = (ink < 0.5).view(np.uint8)
@@ -85,10 +84,13 @@ def analyse_page(ink: np.ndarray, min_panels: int = 2, min_glyphs: int = 3) -> P
             if area >= 0.01 * h * w and area >= 0.85 * bw * bh and bw < 0.98 * w:
                 boxes.append((int(x), int(y), int(x + bw), int(y + bh)))
                 panels[plab == i] = len(boxes)
-    if len(boxes) < min_panels:
+    # Panels fill a page: what is left is gutters and margins (rectangles inside a drawing are not).
+    if len(boxes) < min_panels or (panels > 0).sum() < 0.5 * h * w:
         boxes, panels = [], np.zeros((h, w), np.int32)
     gutter = outside & (ink < 0.5) if boxes else np.zeros((h, w), bool)
-    balloons = _balloons(ink, lab, stats, n, border, min_glyphs, boxes)
+    # Balloons only on pages: in a single drawing, an eye with three lashes reads as "HUH".
+    balloons = (_balloons(ink, lab, stats, n, border, min_glyphs, boxes) if boxes
+                else np.zeros((h, w), bool))
     return PageStructure(panels=panels, gutter=gutter, balloons=balloons, boxes=tuple(boxes))
 
 

@@ -333,9 +333,10 @@ def _coarse_mask(hp: np.ndarray, window: int, density: float, swing: float, min_
     rate = np.maximum(cv2.boxFilter(h2, cv2.CV_32F, (win, win), borderType=cv2.BORDER_REFLECT),
                       cv2.boxFilter(v2, cv2.CV_32F, (win, win), borderType=cv2.BORDER_REFLECT))
     m = (rate > density).view(np.uint8)
-    r = max(window // 6, 1)
-    m = cv2.morphologyEx(m, cv2.MORPH_OPEN, _disk(r))
-    m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, _disk(r))
+    # An area must hold a disk about a window wide: a pair or trio of parallel lines (a double
+    # outline, a tube) is a narrow band of alternations, a screened area is not.
+    m = cv2.morphologyEx(m, cv2.MORPH_OPEN, _disk(max(window // 4, 1)))
+    m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, _disk(max(window // 6, 1)))
     n, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
     keep = stats[:, cv2.CC_STAT_AREA] >= min_area / 4
     keep[0] = False
