@@ -138,13 +138,21 @@ def reference_background_is_paper(colors: np.ndarray, ink: np.ndarray, ink_thres
     return bool((colors[edge].min(axis=1) >= 235).mean() >= 0.8)
 
 
+#: with a reference, a background region stays paper only if the method coloured it this light
+#: (mean of its pixels' darkest channel, 0..255)
+PAPER_WHITE = 235.0
+
+
 def keep_paper(result, ink: np.ndarray, hints=None, reference=None, ink_threshold: float = 0.3):
     """A method's Result with the unhinted background left paper (alpha 0, white in the composite).
 
     For methods that colour from a reference (``svm``, ``region-match``): the
     policy applies only where the reference's own background is paper
     (:func:`reference_background_is_paper`); otherwise ``result`` comes back
-    unchanged. ``ink (H, W) float32``; ``hints`` the user's hints or None.
+    unchanged. With a reference, only background regions the method itself
+    coloured near white become unfilled: the reference decides what is paper,
+    so a shirt or hair cut by the picture's border keeps its colour.
+    ``ink (H, W) float32``; ``hints`` the user's hints or None.
     """
     from dataclasses import replace
 
@@ -158,6 +166,11 @@ def keep_paper(result, ink: np.ndarray, hints=None, reference=None, ink_threshol
     clean = clean_hints(hints if hints is not None else Hints(()), ink, ink_threshold)
     strong, _ = clean.votes(graph.labels, graph.n)
     paper = paper_from_votes(graph, ink, strong, clean.palette, ink_threshold)
+    if reference is not None and paper.any():
+        labels = graph.labels.ravel()
+        area = np.maximum(np.bincount(labels, minlength=graph.n), 1)
+        lowest = result.flats[..., :3].min(axis=2).ravel().astype(np.float64)
+        paper &= np.bincount(labels, weights=lowest, minlength=graph.n) / area >= PAPER_WHITE
     if not paper.any():
         return result
     flats = result.flats.copy()
