@@ -232,3 +232,17 @@ def test_neural_methods_keep_the_unhinted_background_white(method):
     assert (r.image[outside & (ink == 0)] == 255).all()
     old = irodori.colorize(ink, hints, method=method, background="fill")
     assert (old.flats[..., 3] == 255).all()
+
+
+def test_a_dot_whose_pieces_all_lie_along_lines_gives_no_crash():
+    # A dot pinched against a manga panel's frame corner: every piece is on a line or a
+    # stray, so no dot seeds the network (once an IndexError in clean_hints).
+    import irodori
+    from irodori.data import manga
+    from irodori.hints import Hints, Point
+    from irodori.synthetic import make_lineart
+
+    pairs = [(d.ink, d.colors) for d in (make_lineart(256, 256, seed=s) for s in range(3))]
+    page = manga.make_page(pairs, height=720, width=512, seed=3, supersample=2.0, balloons=(1, 2))
+    result = irodori.colorize(page.lines, Hints((Point(27, 27, (200, 40, 40), 2),)), tones="off", page=False)
+    assert result.meta["hints"]["hint_pixels"] > 0

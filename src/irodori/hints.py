@@ -711,6 +711,8 @@ def clean_hints(hints: "Hints", ink: np.ndarray, ink_threshold: float = CLEAN_IN
     last = order[np.r_[inv[order][1:] != inv[order][:-1], True]]
     keep = strong_pair[inv[last]] & (w[inv[last]] > 0)
     last = last[keep]
+    if not len(last):  # every piece lies on a line or is a stray: nothing seeds a dot
+        return CleanHints(labels, soft, palette, report, seeds, Hints(()))
     # ... and one per area and colour: its heaviest piece
     pc = p_area[inv[last]] * (k + 1) + pix_colour[last]
     order = np.lexsort((w[inv[last]], pc))
