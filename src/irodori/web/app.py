@@ -290,14 +290,17 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
                   more_references=tuple(refs[1:]), more_reference_lines=tuple(ref_lines[1:]),
                   fmt=fmt, max_pixels=config.max_pixels, regions=regions, shading=shading,
                   hint_layer=layer or None)
-        key = hashlib.sha1(data).hexdigest()
+        return await dispatch(request, job, data, "try a smaller image or fewer hints")
+
+    async def dispatch(request: Request, job: Job, data: bytes, when_slow: str) -> Response:
+        """Run ``job`` on the worker pool (keyed by the drawing's bytes) and answer with its reply."""
         pool: WorkerPool = request.app.state.pool
         try:
-            reply = await pool.run(job, key=key, gone=request.is_disconnected)
+            reply = await pool.run(job, key=hashlib.sha1(data).hexdigest(), gone=request.is_disconnected)
         except PoolBusy as e:
             return _error(503, str(e), headers={"Retry-After": "1"})
         except JobTimeout as e:
-            return _error(504, f"{e}; try a smaller image or fewer hints")
+            return _error(504, f"{e}; {when_slow}")
         except WorkerDied as e:
             return _error(500, str(e))
         except ClientGone as e:
@@ -383,19 +386,7 @@ def create_app(config: StudioConfig | None = None, own_tempdir: bool = False) ->
     async def run_simple(request: Request, op: str, upload: UploadFile) -> Response:
         data = await upload.read()
         job = Job(op=op, lineart=data, method="", max_pixels=config.max_pixels)
-        pool: WorkerPool = request.app.state.pool
-        try:
-            reply = await pool.run(job, key=hashlib.sha1(data).hexdigest(), gone=request.is_disconnected)
-        except PoolBusy as e:
-            return _error(503, str(e), headers={"Retry-After": "1"})
-        except JobTimeout as e:
-            return _error(504, f"{e}; try a smaller image")
-        except WorkerDied as e:
-            return _error(500, str(e))
-        except ClientGone as e:
-            return _error(499, str(e))
-        headers = {"Cache-Control": "no-store", "X-Irodori-Seconds": f"{reply.seconds:.4f}"}
-        return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=headers)
+        return await dispatch(request, job, data, "try a smaller image")
 
     @app.post("/api/lineart/check", tags=["colour"], summary="Check line art",
               responses={200: {"content": {"application/json": {"example": {"width": 512, "height": 512}}},
