@@ -48,11 +48,13 @@ def batch_cmd(
     from .errors import IrodoriError
     from .pipeline import load_references, parse_option
     from .shade import shading_options
+    from .tones import check_tones
 
     if max_pixels < 1:
         raise IrodoriError(f"--max-pixels must be >= 1, got {max_pixels}")
     options = dict(parse_option(o) for o in option)
     shading = shading_options(shade, light, line_color, shade_strength)
+    check_tones(tones)
     ref = load_references(reference, reference_lines, max_pixels)
     report = run_batch(pages, out, method, options, ref, hints_dir, workers, overwrite, max_pixels,
                        progress=lambda n: tqdm(total=n, unit="page", file=sys.stderr, disable=n == 0),

@@ -429,8 +429,7 @@ def apply_tones(image: np.ndarray, analysis: ToneAnalysis, mode: str = "drop", s
     -------
     (H, W, 3) uint8 picture.
     """
-    if mode not in TONE_MODES:
-        raise IrodoriError(f"unknown tone mode {mode!r}; expected one of {', '.join(TONE_MODES)}")
+    check_tones(mode)
     layer = tone_layer(analysis, mode, strength)
     if layer is None:
         return image
