@@ -17,6 +17,24 @@ function numberOrRaw(raw, base) {
   return Number.isFinite(n) ? n : raw;
 }
 
+// An <input> of `type` whose blank value means null ("automatic") for a nullable
+// option and the default (undefined) otherwise; anything else goes through `parse`.
+function typedField(type, value, nullable, changed, parse) {
+  const input = document.createElement("input");
+  input.type = type;
+  input.value = value ?? "";
+  if (nullable) input.placeholder = "automatic";
+  input.addEventListener("change", changed);
+  return {
+    element: input,
+    read: () => {
+      const raw = input.value.trim();
+      if (raw === "") return nullable ? null : undefined;
+      return parse(raw);
+    },
+  };
+}
+
 export const WIDGETS = {
   checkbox(spec, value, changed) {
     const input = document.createElement("input");
@@ -33,37 +51,14 @@ export const WIDGETS = {
   },
   number(spec, value, changed) {
     const { base, nullable } = kind(spec);
-    const input = document.createElement("input");
-    input.type = "number";
-    input.step = base === "int" ? "1" : "any";
-    if (spec.min !== null && spec.min !== undefined) input.min = String(spec.min);
-    if (spec.max !== null && spec.max !== undefined) input.max = String(spec.max);
-    input.value = value ?? "";
-    if (nullable) input.placeholder = "automatic";
-    input.addEventListener("change", changed);
-    return {
-      element: input,
-      read: () => {
-        const raw = input.value.trim();
-        if (raw === "") return nullable ? null : undefined;
-        return numberOrRaw(raw, base);
-      },
-    };
+    const field = typedField("number", value, nullable, changed, (raw) => numberOrRaw(raw, base));
+    field.element.step = base === "int" ? "1" : "any";
+    if (spec.min !== null && spec.min !== undefined) field.element.min = String(spec.min);
+    if (spec.max !== null && spec.max !== undefined) field.element.max = String(spec.max);
+    return field;
   },
   text(spec, value, changed) {
-    const { nullable } = kind(spec);
-    const input = document.createElement("input");
-    input.type = "text";
-    input.value = value ?? "";
-    if (nullable) input.placeholder = "automatic";
-    input.addEventListener("change", changed);
-    return {
-      element: input,
-      read: () => {
-        const raw = input.value.trim();
-        return raw === "" ? (nullable ? null : undefined) : raw;
-      },
-    };
+    return typedField("text", value, kind(spec).nullable, changed, (raw) => raw);
   },
 };
 
